@@ -1,0 +1,100 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/firebreak-dev/firebreak/activities/notify"
+	"github.com/firebreak-dev/firebreak/incident"
+)
+
+// Stages of an incident at which messages go out.
+const (
+	StageInvestigating = "investigating"
+	StageResolved      = "resolved"
+)
+
+// CommunicateRequest asks for the internal and external messages of one stage of an incident.
+type CommunicateRequest struct {
+	WorkflowID string            `json:"workflow_id"`
+	Stage      string            `json:"stage"`
+	Service    string            `json:"service"`
+	Title      string            `json:"title"`
+	Severity   incident.Severity `json:"severity"`
+	Impact     incident.Impact   `json:"impact"`
+	StartedAt  time.Time         `json:"started_at"`
+	ResolvedAt *time.Time        `json:"resolved_at,omitempty"`
+	Resolution string            `json:"resolution,omitempty"`
+}
+
+// Communicate writes the stage's internal and external messages from the domain's templates and
+// sends them as updates (phase 4, communicate; and the final messages of phase 7).
+func (a *Activities) Communicate(ctx context.Context, req CommunicateRequest) ([]incident.Message, error) {
+	internal, external, err := a.compose(req)
+	if err != nil {
+		return nil, err
+	}
+	at := a.now().UTC()
+	messages := []incident.Message{
+		{Audience: incident.AudienceInternal, At: at, Text: internal},
+		{Audience: incident.AudienceExternal, At: at, Text: external},
+	}
+	for _, m := range messages {
+		if err := a.broadcast(ctx, notify.Message{
+			Kind:           "update",
+			IdempotencyKey: req.WorkflowID + "/communicate/" + req.Stage + "/" + m.Audience,
+			IncidentID:     req.WorkflowID,
+			Severity:       string(req.Severity),
+			Subject:        fmt.Sprintf("%s update (%s): %s", m.Audience, req.Stage, req.Title),
+			Text:           m.Text,
+		}); err != nil {
+			return nil, err
+		}
+	}
+	return messages, nil
+}
+
+func (a *Activities) compose(req CommunicateRequest) (internal, external string, err error) {
+	name := req.Service
+	var features []string
+	if svc, ok := a.Config.Service(req.Service); ok {
+		if svc.Name != "" {
+			name = svc.Name
+		}
+		features = svc.Features
+	}
+	switch req.Stage {
+	case StageInvestigating:
+		internal = fmt.Sprintf("We are investigating an incident affecting %s. "+
+			"We will send updates by e-mail and on the status page shortly.", joinAnd(append([]string{name}, features...)))
+		external = fmt.Sprintf("We are investigating an incident affecting %s and will post updates here shortly.", name)
+	case StageResolved:
+		if req.ResolvedAt == nil {
+			return "", "", badInput("communicate %s: resolved_at is required", req.Stage)
+		}
+		support := 0
+		if req.Impact.SupportCases != nil {
+			support = *req.Impact.SupportCases
+		}
+		internal = fmt.Sprintf("Resolved: the %s incident affecting %s (%s) is over. Impact: %s. "+
+			"Duration: %s, from %s to %s. Support cases raised: %d. Resolution: %s. No further updates will be sent.",
+			strings.ToUpper(string(req.Severity)), name, req.Title, req.Impact,
+			req.ResolvedAt.Sub(req.StartedAt).Round(time.Second), req.StartedAt.UTC().Format(time.RFC3339),
+			req.ResolvedAt.UTC().Format(time.RFC3339), support, req.Resolution)
+		external = fmt.Sprintf("The incident affecting %s has been resolved and service is restored. "+
+			"A review of what happened will follow.", name)
+	default:
+		return "", "", badInput("communicate: unknown stage %q", req.Stage)
+	}
+	return internal, external, nil
+}
+
+// joinAnd joins words as English does: "a", "a and b", "a, b and c".
+func joinAnd(words []string) string {
+	if len(words) <= 1 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
+}

@@ -1,0 +1,308 @@
+// Package starter is Firebreak's client side: it starts incidents, sends responders' updates,
+// reads an incident's state and lists incidents through Temporal's visibility.
+package starter
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	commonpb "go.temporal.io/api/common/v1"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	workflowpb "go.temporal.io/api/workflow/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/firebreak-dev/firebreak/incident"
+	"github.com/firebreak-dev/firebreak/workflows"
+)
+
+// Client starts and drives incidents over a Temporal client.
+type Client struct {
+	Temporal  client.Client
+	Namespace string // for Web UI links; default "default"
+	UIURL     string // Temporal Web UI base address; default "http://localhost:8233"
+}
+
+// StartRequest describes a new incident.
+type StartRequest struct {
+	Key      string // idempotency key; empty means a new generated key
+	Source   string
+	Service  string
+	Type     string
+	Title    string
+	Labels   map[string]string
+	Impact   incident.Impact
+	Override *incident.SeverityOverride
+}
+
+// Started says which incident a start request resolved to.
+type Started struct {
+	Key        string `json:"key"`
+	WorkflowID string `json:"workflow_id"`
+	RunID      string `json:"run_id"`
+	URL        string `json:"url"`
+	// Existing is true when an incident with this key had already been started.
+	Existing bool `json:"existing"`
+}
+
+// Start starts an incident workflow. Starting the same key twice returns the existing incident.
+func (c *Client) Start(ctx context.Context, req StartRequest) (Started, error) {
+	if req.Key == "" {
+		req.Key = NewKey(req.Service)
+	}
+	if req.Source == "" {
+		req.Source = "cli"
+	}
+	if req.Type == "" {
+		req.Type = "outage"
+	}
+	in := workflows.IncidentInput{
+		Key: req.Key, Source: req.Source, Service: req.Service, Type: req.Type, Title: req.Title,
+		Labels: req.Labels, Impact: req.Impact, Override: req.Override,
+	}
+	if err := in.Validate(); err != nil {
+		return Started{}, err
+	}
+	id := workflows.WorkflowID(req.Key)
+	run, err := c.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                                       id,
+		TaskQueue:                                workflows.TaskQueue,
+		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		StaticSummary:                            req.Title,
+		StaticDetails:                            fmt.Sprintf("Service **%s**, type **%s**, from %s.", req.Service, req.Type, req.Source),
+		Memo:                                     map[string]any{"title": req.Title},
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			workflows.AttrService.ValueSet(req.Service),
+			workflows.AttrType.ValueSet(req.Type),
+			workflows.AttrStatus.ValueSet(string(incident.StatusTriggered)),
+			workflows.AttrPhase.ValueSet(string(incident.PhaseDetect)),
+		),
+	}, workflows.IncidentWorkflowName, in)
+	started := Started{Key: req.Key, WorkflowID: id, URL: c.WorkflowURL(id)}
+	var already *serviceerror.WorkflowExecutionAlreadyStarted
+	switch {
+	case errors.As(err, &already):
+		started.RunID, started.Existing = already.RunId, true
+		return started, nil
+	case err != nil:
+		return Started{}, fmt.Errorf("start incident %s: %w", req.Key, err)
+	}
+	started.RunID = run.GetRunID()
+	return started, nil
+}
+
+// WorkflowURL returns the Temporal Web UI address of a workflow.
+func (c *Client) WorkflowURL(workflowID string) string {
+	ui, ns := c.UIURL, c.Namespace
+	if ui == "" {
+		ui = "http://localhost:8233"
+	}
+	if ns == "" {
+		ns = "default"
+	}
+	return fmt.Sprintf("%s/namespaces/%s/workflows/%s", strings.TrimRight(ui, "/"), ns, workflowID)
+}
+
+// NewKey returns a fresh incident key: the service name and a random suffix.
+func NewKey(service string) string {
+	const alphabet = "abcdefghijkmnpqrstuvwxyz23456789"
+	suffix := make([]byte, 6)
+	for i, b := range randomBytes(len(suffix)) {
+		suffix[i] = alphabet[int(b)%len(alphabet)]
+	}
+	prefix := strings.Trim(strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' {
+			return r
+		}
+		return '-'
+	}, strings.ToLower(service)), "-")
+	if len(prefix) > 40 {
+		prefix = prefix[:40]
+	}
+	if prefix == "" {
+		return string(suffix)
+	}
+	return prefix + "-" + string(suffix)
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on Linux and panics rather than return short
+	return b
+}
+
+// Update sends one responder update and waits for the workflow to apply it. A rejected update
+// returns the validator's reason and changes nothing.
+func (c *Client) Update(ctx context.Context, key, name string, arg any) (workflows.Outcome, error) {
+	handle, err := c.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID:   workflows.WorkflowID(key),
+		UpdateName:   name,
+		Args:         []any{arg},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err != nil {
+		return workflows.Outcome{}, describe(key, name, err)
+	}
+	var out workflows.Outcome
+	if err := handle.Get(ctx, &out); err != nil {
+		return workflows.Outcome{}, describe(key, name, err)
+	}
+	return out, nil
+}
+
+// State returns an incident's current state, open or resolved.
+func (c *Client) State(ctx context.Context, key string) (workflows.State, error) {
+	resp, err := c.Temporal.QueryWorkflow(ctx, workflows.WorkflowID(key), "", workflows.QueryState)
+	if err != nil {
+		return workflows.State{}, describe(key, "show", err)
+	}
+	var s workflows.State
+	if err := resp.Get(&s); err != nil {
+		return workflows.State{}, fmt.Errorf("decode state of incident %s: %w", key, err)
+	}
+	return s, nil
+}
+
+// describe turns Temporal's errors into one line a responder understands.
+func describe(key, action string, err error) error {
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return fmt.Errorf("%s: no incident %q", action, key)
+	}
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		return fmt.Errorf("%s rejected: %s", action, appErr.Message())
+	}
+	return fmt.Errorf("%s incident %s: %w", action, key, err)
+}
+
+// ListFilter narrows a listing; empty fields match everything.
+type ListFilter struct {
+	Status   string
+	Severity string
+	Service  string
+	Limit    int // default 100
+}
+
+// Listed is one row of a listing.
+type Listed struct {
+	Key        string    `json:"key"`
+	WorkflowID string    `json:"workflow_id"`
+	Title      string    `json:"title"`
+	Summary    string    `json:"summary"`
+	Service    string    `json:"service"`
+	Severity   string    `json:"severity"`
+	Status     string    `json:"status"`
+	Phase      string    `json:"phase"`
+	StartedAt  time.Time `json:"started_at"`
+}
+
+// Query returns the visibility query for a filter, rejecting values that are not plain names.
+func (f ListFilter) Query() (string, error) {
+	clauses := []string{fmt.Sprintf("WorkflowType = '%s'", workflows.IncidentWorkflowName)}
+	for _, c := range []struct {
+		attr, value string
+	}{
+		{workflows.AttrStatus.GetName(), f.Status},
+		{workflows.AttrSeverity.GetName(), f.Severity},
+		{workflows.AttrService.GetName(), f.Service},
+	} {
+		if c.value == "" {
+			continue
+		}
+		if err := workflows.ValidateKey(c.value); err != nil {
+			return "", fmt.Errorf("filter %s: %q is not a valid value", c.attr, c.value)
+		}
+		clauses = append(clauses, fmt.Sprintf("%s = '%s'", c.attr, c.value))
+	}
+	return strings.Join(clauses, " AND "), nil
+}
+
+// List returns incidents matching the filter, newest first.
+func (c *Client) List(ctx context.Context, f ListFilter) ([]Listed, error) {
+	query, err := f.Query()
+	if err != nil {
+		return nil, err
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	var rows []Listed
+	var token []byte
+	for len(rows) < limit {
+		resp, err := c.Temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+			Namespace: c.namespace(), Query: query, PageSize: int32(min(limit-len(rows), 1000)), NextPageToken: token,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("list incidents: %w", err)
+		}
+		for _, e := range resp.GetExecutions() {
+			rows = append(rows, listed(e))
+		}
+		token = resp.GetNextPageToken()
+		if len(token) == 0 {
+			break
+		}
+	}
+	return rows, nil
+}
+
+// Count returns how many incidents match a filter.
+func (c *Client) Count(ctx context.Context, f ListFilter) (int64, error) {
+	query, err := f.Query()
+	if err != nil {
+		return 0, err
+	}
+	resp, err := c.Temporal.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Namespace: c.namespace(), Query: query})
+	if err != nil {
+		return 0, fmt.Errorf("count incidents: %w", err)
+	}
+	return resp.GetCount(), nil
+}
+
+func (c *Client) namespace() string {
+	if c.Namespace == "" {
+		return "default"
+	}
+	return c.Namespace
+}
+
+// listed reads one visibility row: the search attributes and the memo the workflow keeps current.
+func listed(e *workflowpb.WorkflowExecutionInfo) Listed {
+	dc := converter.GetDefaultDataConverter()
+	str := func(p *commonpb.Payload) string {
+		var v string
+		if p != nil {
+			_ = dc.FromPayload(p, &v) // a missing or foreign value shows as empty
+		}
+		return v
+	}
+	attrs := e.GetSearchAttributes().GetIndexedFields()
+	memo := e.GetMemo().GetFields()
+	id := e.GetExecution().GetWorkflowId()
+	return Listed{
+		Key:        strings.TrimPrefix(id, "incident-"),
+		WorkflowID: id,
+		Title:      str(memo["title"]),
+		Summary:    str(memo["summary"]),
+		Service:    str(attrs[workflows.AttrService.GetName()]),
+		Severity:   str(attrs[workflows.AttrSeverity.GetName()]),
+		Status:     str(attrs[workflows.AttrStatus.GetName()]),
+		Phase:      str(attrs[workflows.AttrPhase.GetName()]),
+		StartedAt:  e.GetStartTime().AsTime(),
+	}
+}
+
+// CountIncidents counts incidents with a status and severity, for the firebreak_incidents metric.
+func (c *Client) CountIncidents(ctx context.Context, status, severity string) (int64, error) {
+	return c.Count(ctx, ListFilter{Status: status, Severity: severity})
+}

@@ -1,0 +1,218 @@
+// Package workflows holds Firebreak's incident workflow: the deterministic orchestration that carries
+// one incident through the seven response phases, with its update, query and search-attribute names.
+package workflows
+
+import (
+	"fmt"
+	"regexp"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/firebreak-dev/firebreak/incident"
+)
+
+// TaskQueue is the task queue every Firebreak worker polls.
+const TaskQueue = "firebreak"
+
+// IncidentWorkflowName is the registered name of the incident workflow.
+const IncidentWorkflowName = "Incident"
+
+// Update names responders use to act on an incident.
+const (
+	UpdateAcknowledge = "ack"
+	UpdateEscalate    = "escalate"
+	UpdateAssign      = "assign"
+	UpdateSeverity    = "severity"
+	UpdateImpact      = "impact"
+	UpdateNote        = "note"
+	UpdateResolve     = "resolve"
+)
+
+// QueryState is the query that returns an incident's State.
+const QueryState = "state"
+
+// Search attributes Firebreak keeps current on every incident.
+var (
+	AttrService         = temporal.NewSearchAttributeKeyKeyword("IncidentService")
+	AttrType            = temporal.NewSearchAttributeKeyKeyword("IncidentType")
+	AttrSeverity        = temporal.NewSearchAttributeKeyKeyword("IncidentSeverity")
+	AttrPhase           = temporal.NewSearchAttributeKeyKeyword("IncidentPhase")
+	AttrStatus          = temporal.NewSearchAttributeKeyKeyword("IncidentStatus")
+	AttrCommander       = temporal.NewSearchAttributeKeyKeyword("IncidentCommander")
+	AttrEscalationLevel = temporal.NewSearchAttributeKeyInt64("IncidentEscalationLevel")
+)
+
+// SearchAttributes lists Firebreak's custom search attributes with their types, for registering
+// them on a namespace.
+func SearchAttributes() map[string]enumspb.IndexedValueType {
+	return map[string]enumspb.IndexedValueType{
+		AttrService.GetName():         enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		AttrType.GetName():            enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		AttrSeverity.GetName():        enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		AttrPhase.GetName():           enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		AttrStatus.GetName():          enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		AttrCommander.GetName():       enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		AttrEscalationLevel.GetName(): enumspb.INDEXED_VALUE_TYPE_INT,
+	}
+}
+
+var keyPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+// ValidateKey reports whether key can name an incident: lowercase letters, digits and dashes.
+func ValidateKey(key string) error {
+	if !keyPattern.MatchString(key) {
+		return fmt.Errorf("invalid incident key %q: use 1-63 lowercase letters, digits and dashes", key)
+	}
+	return nil
+}
+
+// WorkflowID returns the workflow ID of the incident with the given key.
+func WorkflowID(key string) string { return "incident-" + key }
+
+// IncidentInput starts an incident workflow.
+type IncidentInput struct {
+	Key      string                     `json:"key"`
+	Source   string                     `json:"source"` // cli, alertmanager, sns, generic, ...
+	Service  string                     `json:"service"`
+	Type     string                     `json:"type"` // outage, degradation, security, ...
+	Title    string                     `json:"title"`
+	Labels   map[string]string          `json:"labels,omitempty"`
+	Impact   incident.Impact            `json:"impact"`
+	Override *incident.SeverityOverride `json:"override,omitempty"`
+	// Carried is the state of a previous run when the incident continued as new.
+	Carried *State `json:"carried,omitempty"`
+}
+
+// Validate rejects an input the workflow cannot run.
+func (in IncidentInput) Validate() error {
+	if err := ValidateKey(in.Key); err != nil {
+		return err
+	}
+	if in.Service == "" {
+		return fmt.Errorf("service is required")
+	}
+	if in.Title == "" {
+		return fmt.Errorf("title is required")
+	}
+	if in.Override != nil && !in.Override.Severity.Valid() {
+		return fmt.Errorf("severity override must be sev1, sev2 or sev3, not %q", in.Override.Severity)
+	}
+	return in.Impact.Validate()
+}
+
+// State is everything the workflow knows about an incident; the state query returns it and
+// continue-as-new carries it.
+type State struct {
+	Key        string            `json:"key"`
+	WorkflowID string            `json:"workflow_id"`
+	Source     string            `json:"source"`
+	Service    string            `json:"service"`
+	Type       string            `json:"type"`
+	Title      string            `json:"title"`
+	Labels     map[string]string `json:"labels,omitempty"`
+	StartedAt  time.Time         `json:"started_at"`
+
+	Phase  incident.Phase  `json:"phase"`
+	Status incident.Status `json:"status"`
+
+	Impact          incident.Impact            `json:"impact"`
+	Override        *incident.SeverityOverride `json:"override,omitempty"`
+	Severity        incident.Severity          `json:"severity"`
+	SeverityReasons []string                   `json:"severity_reasons"`
+	PolicyRevision  string                     `json:"policy_revision"`
+
+	Tracking incident.TrackingRecord `json:"tracking"`
+	Channels incident.Channels       `json:"channels"`
+
+	Plan            incident.EngagementPlan `json:"plan"`
+	Engagement      int                     `json:"engagement"` // increments whenever the plan is re-decided
+	Level           int                     `json:"level"`      // current escalation level, 1-based; 0 before paging
+	Round           int                     `json:"round"`      // how many times the ladder has repeated
+	AckDeadline     *time.Time              `json:"ack_deadline,omitempty"`
+	DeferredUntil   *time.Time              `json:"deferred_until,omitempty"`
+	CommanderDue    *time.Time              `json:"commander_due,omitempty"`
+	LadderExhausted bool                    `json:"ladder_exhausted,omitempty"`
+	Responders      []incident.Responder    `json:"responders"`
+	AcknowledgedAt  *time.Time              `json:"acknowledged_at,omitempty"`
+	AcknowledgedBy  string                  `json:"acknowledged_by,omitempty"`
+
+	Roles    map[incident.Role]string `json:"roles"`
+	Timeline []incident.Entry         `json:"timeline"`
+	Messages []incident.Message       `json:"messages"`
+
+	ResolvedAt *time.Time       `json:"resolved_at,omitempty"`
+	Resolution string           `json:"resolution,omitempty"`
+	Metrics    incident.Metrics `json:"metrics"`
+}
+
+// NextDeadline returns the earliest pending deadline and what it is for.
+func (s *State) NextDeadline() (time.Time, string, bool) {
+	var at time.Time
+	var what string
+	consider := func(t *time.Time, name string) {
+		if t != nil && (what == "" || t.Before(at)) {
+			at, what = *t, name
+		}
+	}
+	consider(s.DeferredUntil, deadlineWorkingHours)
+	consider(s.AckDeadline, deadlineAck)
+	consider(s.CommanderDue, deadlineCommander)
+	return at, what, what != ""
+}
+
+// Summary is what the incident workflow returns when the incident is resolved.
+type Summary struct {
+	Key        string                   `json:"key"`
+	Severity   incident.Severity        `json:"severity"`
+	StartedAt  time.Time                `json:"started_at"`
+	ResolvedAt time.Time                `json:"resolved_at"`
+	Resolution string                   `json:"resolution"`
+	Metrics    incident.Metrics         `json:"metrics"`
+	Roles      map[incident.Role]string `json:"roles"`
+}
+
+// AckRequest acknowledges the incident.
+type AckRequest struct {
+	By string `json:"by"`
+}
+
+// EscalateRequest pages the next escalation level now.
+type EscalateRequest struct {
+	By     string `json:"by"`
+	Reason string `json:"reason"`
+}
+
+// AssignRequest gives a role to a person.
+type AssignRequest struct {
+	By     string        `json:"by"`
+	Role   incident.Role `json:"role"`
+	Person string        `json:"person"`
+}
+
+// SeverityRequest overrides the severity.
+type SeverityRequest struct {
+	By       string            `json:"by"`
+	Severity incident.Severity `json:"severity"`
+	Reason   string            `json:"reason"`
+}
+
+// ImpactRequest reports new impact facts.
+type ImpactRequest struct {
+	By     string          `json:"by"`
+	Impact incident.Impact `json:"impact"`
+}
+
+// NoteRequest adds a note to the timeline.
+type NoteRequest struct {
+	By   string            `json:"by"`
+	Kind incident.NoteKind `json:"kind"`
+	Text string            `json:"text"`
+}
+
+// ResolveRequest declares the impact over.
+type ResolveRequest struct {
+	By      string `json:"by"`
+	Summary string `json:"summary"`
+}
