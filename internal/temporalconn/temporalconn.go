@@ -27,6 +27,8 @@ type Options struct {
 	TLSCA     string // CA bundle (PEM) to verify the server; system roots when empty
 	TLSServer string // server name to verify, when it differs from the address's host
 	APIKey    string // bearer API key; enables TLS
+	// MetricsHandler receives the SDK's metrics; nil discards them.
+	MetricsHandler client.MetricsHandler
 }
 
 // FromEnv fills APIKey from the environment when it is not set.
@@ -49,7 +51,7 @@ func (o Options) ClientOptions(logger *slog.Logger) (client.Options, error) {
 	if err := o.validate(); err != nil {
 		return client.Options{}, err
 	}
-	opts := client.Options{HostPort: o.Address, Namespace: o.Namespace}
+	opts := client.Options{HostPort: o.Address, Namespace: o.Namespace, MetricsHandler: o.MetricsHandler}
 	if opts.HostPort == "" {
 		opts.HostPort = "127.0.0.1:7233"
 	}

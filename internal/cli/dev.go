@@ -1,0 +1,176 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/firebreak-dev/firebreak/internal/config"
+	"github.com/firebreak-dev/firebreak/internal/service"
+	"github.com/firebreak-dev/firebreak/internal/telemetry"
+	"github.com/firebreak-dev/firebreak/internal/temporalconn"
+)
+
+// DevServer is the embedded Temporal server and Web UI that `firebreak dev` runs.
+type DevServer interface {
+	FrontendAddress() string
+	Namespace() string
+	UIURL() string
+	Stop() error
+}
+
+// DevServerSettings configure the embedded server.
+type DevServerSettings struct {
+	DataDir   string // SQLite file lives here unless Ephemeral
+	Ephemeral bool
+	Port      int // frontend gRPC port
+	UIPort    int // Web UI port
+	Logger    *slog.Logger
+}
+
+// DevOptions are the settings of `firebreak dev`.
+type DevOptions struct {
+	IO         IOStreams
+	Logger     *slog.Logger
+	Start      func(ctx context.Context, s DevServerSettings) (DevServer, error)
+	Server     DevServerSettings
+	HTTPAddr   string
+	ConfigPath string
+}
+
+// NewCmdDev returns `firebreak dev`: a real Temporal server in-process with its Web UI, the worker
+// and Firebreak's HTTP server, on one machine with nothing to install.
+func NewCmdDev(f *Factory, runF func(context.Context, *DevOptions) error) *cobra.Command {
+	opts := &DevOptions{IO: f.IO, Logger: f.Logger}
+	cmd := &cobra.Command{
+		Use:   "dev",
+		Short: "Run Firebreak with an embedded Temporal server and Web UI",
+		Long: "Run a real Temporal server in-process (SQLite under --data-dir, or in memory with " +
+			"--ephemeral) with its Web UI, a Firebreak worker, and Firebreak's HTTP server with " +
+			"/healthz and /metrics. Incidents and their deadlines survive a restart on the same data " +
+			"directory. Stop with Ctrl-C.",
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts.Start = f.StartDevServer
+			if opts.Start == nil {
+				return fmt.Errorf("this build of firebreak has no embedded server")
+			}
+			if opts.Server.Port < 1 || opts.Server.Port > 65535 || opts.Server.UIPort < 1 || opts.Server.UIPort > 65535 {
+				return usageErrorf("--port and --ui-port must be between 1 and 65535")
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return devRun(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Server.DataDir, "data-dir", ".firebreak", "`directory` for the SQLite database and the tracking log")
+	fl.BoolVar(&opts.Server.Ephemeral, "ephemeral", false, "keep everything in memory; nothing survives a restart")
+	fl.IntVar(&opts.Server.Port, "port", 7233, "Temporal frontend `port`")
+	fl.IntVar(&opts.Server.UIPort, "ui-port", 8233, "Temporal Web UI `port`")
+	fl.StringVar(&opts.HTTPAddr, "http", "127.0.0.1:8080", "Firebreak HTTP `address` (/healthz, /metrics)")
+	fl.StringVar(&opts.ConfigPath, "config", "", "configuration `file`; the built-in example when empty")
+	return cmd
+}
+
+func devRun(ctx context.Context, opts *DevOptions) error {
+	cfg, err := loadConfig(opts.ConfigPath)
+	if err != nil {
+		return err
+	}
+	trackingDir := filepath.Join(opts.Server.DataDir, "incidents")
+	if opts.Server.Ephemeral {
+		dir, err := os.MkdirTemp("", "firebreak-incidents-")
+		if err != nil {
+			return fmt.Errorf("create tracking directory: %w", err)
+		}
+		defer os.RemoveAll(dir)
+		trackingDir = dir
+	} else if err := os.MkdirAll(opts.Server.DataDir, 0o755); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	opts.Server.Logger = opts.Logger
+	srv, err := opts.Start(ctx, opts.Server)
+	if err != nil {
+		return fmt.Errorf("start Temporal server: %w", err)
+	}
+	defer srv.Stop()
+	cfg.UIURL = srv.UIURL()
+
+	svc, stop, err := runService(ctx, temporalconn.Options{Address: srv.FrontendAddress(), Namespace: srv.Namespace()},
+		cfg, trackingDir, opts.HTTPAddr, opts.IO.Out, opts.Logger)
+	if err != nil {
+		return err
+	}
+	defer stop()
+
+	storage := "in memory (--ephemeral)"
+	if !opts.Server.Ephemeral {
+		storage = filepath.Join(opts.Server.DataDir, "temporal.db")
+	}
+	fmt.Fprintf(opts.IO.Out, `Firebreak is running. Stop it with Ctrl-C.
+  Temporal frontend  %s (namespace %s)
+  Temporal Web UI    %s
+  Firebreak HTTP     http://%s/healthz  http://%s/metrics
+  Storage            %s
+  Configuration      %s
+
+Start an incident:
+  firebreak incident start --service checkout --title "Checkout errors" --impact customers=some
+`, srv.FrontendAddress(), srv.Namespace(), srv.UIURL(), svc.HTTPAddr(), svc.HTTPAddr(), storage, describeConfig(opts.ConfigPath))
+	<-ctx.Done()
+	fmt.Fprintln(opts.IO.Out, "Stopping: draining the worker.")
+	return nil
+}
+
+// runService dials Temporal with metrics and starts the worker and HTTP server; stop drains them
+// and closes the client.
+func runService(ctx context.Context, conn temporalconn.Options, cfg *config.Config, trackingDir, httpAddr string,
+	console io.Writer, logger *slog.Logger) (*service.Service, func(), error) {
+	tel := telemetry.New(logger)
+	conn.MetricsHandler = tel.MetricsHandler()
+	c, err := temporalconn.Dial(ctx, conn, logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	svc, err := service.Start(ctx, service.Options{
+		Client: c, Namespace: conn.Namespace, Config: cfg, TrackingDir: trackingDir,
+		HTTPAddr: httpAddr, Telemetry: tel, Console: console, Logger: logger,
+	})
+	if err != nil {
+		c.Close()
+		return nil, nil, err
+	}
+	stop := func() {
+		shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		if err := svc.Stop(shutdown); err != nil {
+			logger.Warn("stop service", "error", err)
+		}
+		c.Close()
+		tel.Close()
+	}
+	return svc, stop, nil
+}
+
+// loadConfig loads the configuration file, or the built-in example when path is empty.
+func loadConfig(path string) (*config.Config, error) {
+	if path == "" {
+		return config.Example(), nil
+	}
+	return config.Load(path)
+}
+
+func describeConfig(path string) string {
+	if path == "" {
+		return "built-in example (services checkout, search, reports)"
+	}
+	return path
+}

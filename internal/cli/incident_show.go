@@ -1,0 +1,241 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/firebreak-dev/firebreak/incident"
+	"github.com/firebreak-dev/firebreak/starter"
+	"github.com/firebreak-dev/firebreak/workflows"
+)
+
+// showOptions are the inputs of incident show.
+type showOptions struct {
+	IO      IOStreams
+	Starter func(context.Context) (*starter.Client, error)
+
+	Key    string
+	Output string
+}
+
+// newCmdShow returns incident show; runF replaces showRun in tests.
+func newCmdShow(f *Factory, runF func(context.Context, *showOptions) error) *cobra.Command {
+	opts := &showOptions{IO: f.IO}
+	cmd := &cobra.Command{
+		Use:   "show KEY",
+		Short: "Show an incident's state, responders and timeline",
+		Example: "  firebreak incident show checkout-7k2m9q\n" +
+			"  firebreak incident show checkout-7k2m9q -o json",
+		Args: usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Starter = f.Starter
+			var err error
+			if opts.Key, err = incidentKey(args); err != nil {
+				return err
+			}
+			if err := checkOutput(opts.Output); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return showRun(cmd.Context(), opts)
+		},
+	}
+	addOutputFlag(cmd, &opts.Output)
+	return cmd
+}
+
+// showRun queries the incident's state and prints it.
+func showRun(ctx context.Context, opts *showOptions) error {
+	c, err := opts.Starter(ctx)
+	if err != nil {
+		return err
+	}
+	s, err := c.State(ctx, opts.Key)
+	if err != nil {
+		return err
+	}
+	if opts.Output == formatJSON {
+		return writeJSON(opts.IO.Out, s)
+	}
+	id := s.WorkflowID
+	if id == "" {
+		id = workflows.WorkflowID(opts.Key)
+	}
+	return writeReport(opts.IO.Out, s, c.WorkflowURL(id))
+}
+
+// writeReport prints an incident's state for people, section by section.
+func writeReport(out io.Writer, s workflows.State, url string) error {
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	line := func(format string, a ...any) { fmt.Fprintf(w, format+"\n", a...) }
+
+	line("%s", orDash(s.Title))
+	line("  key\t%s (workflow %s)", s.Key, orDash(s.WorkflowID))
+	line("  service\t%s (%s, from %s)", orDash(s.Service), orDash(s.Type), orDash(s.Source))
+	line("  severity\t%s", orDash(string(s.Severity)))
+	for _, reason := range s.SeverityReasons {
+		line("  \t- %s", reason)
+	}
+	if s.Override != nil {
+		line("  override\t%s by %s: %s", s.Override.Severity, orDash(s.Override.By), s.Override.Reason)
+	}
+	line("  impact\t%s", s.Impact)
+	line("  status\t%s", orDash(string(s.Status)))
+	if s.AcknowledgedBy != "" {
+		acked := s.AcknowledgedBy
+		if s.AcknowledgedAt != nil {
+			acked += " at " + stamp(*s.AcknowledgedAt)
+		}
+		line("  acknowledged\tby %s", acked)
+	}
+	line("  phase\t%s", orDash(string(s.Phase)))
+	line("  escalation\t%s", escalation(s))
+	if s.AckDeadline != nil {
+		line("  ack due\t%s", stamp(*s.AckDeadline))
+	}
+	if s.DeferredUntil != nil {
+		line("  paging deferred\tuntil %s", stamp(*s.DeferredUntil))
+	}
+	if s.CommanderDue != nil {
+		line("  commander due\t%s", stamp(*s.CommanderDue))
+	}
+	line("  started\t%s", stamp(s.StartedAt))
+	if s.ResolvedAt != nil {
+		line("  resolved\t%s: %s", stamp(*s.ResolvedAt), s.Resolution)
+	}
+	if s.Channels.Channel != "" {
+		line("  channel\t%s", s.Channels.Channel)
+	}
+	if s.Channels.BridgeURL != "" {
+		line("  bridge\t%s", s.Channels.BridgeURL)
+	}
+	if s.Tracking.Ref != "" {
+		line("  tracking\t%s %s %s", s.Tracking.System, s.Tracking.Ref, s.Tracking.URL)
+	}
+
+	line("\nResponders")
+	if len(s.Responders) == 0 {
+		line("  none paged")
+	} else {
+		line("  PERSON\tTEAM\tLEVEL\tPAGED AT\tACKNOWLEDGED")
+		for _, r := range s.Responders {
+			acked := "no"
+			if r.AcknowledgedAt != nil {
+				acked = "yes, " + stamp(*r.AcknowledgedAt)
+			}
+			line("  %s\t%s\t%d\t%s\t%s", r.Person, orDash(r.Team), r.Level, stamp(r.PagedAt), acked)
+		}
+	}
+
+	line("\nRoles")
+	for _, role := range incident.Roles() {
+		line("  %s\t%s", role, orDash(s.Roles[role]))
+	}
+
+	m := s.Metrics
+	line("\nMetrics")
+	line("  time to acknowledge\t%s", figure(m.TimeToAcknowledge, m.ResponseTarget, s.Plan.ResponseTarget, m.ResponseTargetMet))
+	line("  time to resolve\t%s", figure(m.TimeToResolve, m.ResolutionTarget, s.Plan.ResolutionTarget, m.ResolutionTargetMet))
+	line("  pages sent\t%d", m.PagesSent)
+	line("  escalations by deadline\t%d", m.EscalationsByDeadline)
+
+	line("\nTimeline")
+	if len(s.Timeline) == 0 {
+		line("  empty")
+	}
+	for _, e := range s.Timeline {
+		line("  %s\t%s\t%s\t%s", stamp(e.At), e.Kind, orDash(e.By), oneLine(e.Text))
+	}
+
+	if len(s.Messages) > 0 {
+		line("\nMessages")
+		for _, m := range s.Messages {
+			line("  %s\t%s\t%s", stamp(m.At), m.Audience, oneLine(m.Text))
+		}
+	}
+
+	line("\nWeb UI: %s", url)
+	if err := w.Flush(); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	return nil
+}
+
+// escalation describes the escalation level, of how many, and how often the ladder repeated.
+func escalation(s workflows.State) string {
+	if s.Level == 0 {
+		return "not paged yet"
+	}
+	text := fmt.Sprintf("level %d", s.Level)
+	if levels := s.Plan.Levels(); levels > 0 {
+		text += fmt.Sprintf(" of %d", levels)
+	}
+	if s.Round > 0 {
+		text += fmt.Sprintf(", round %d", s.Round+1)
+	}
+	if s.LadderExhausted {
+		text += ", ladder exhausted"
+	}
+	return text
+}
+
+// figure describes a response figure against its target: the metrics' target once resolved, the
+// plan's before.
+func figure(took, target, planned time.Duration, met *bool) string {
+	if target == 0 {
+		target = planned
+	}
+	var parts []string
+	if took > 0 {
+		parts = append(parts, duration(took))
+	} else {
+		parts = append(parts, "-")
+	}
+	var notes []string
+	if target > 0 {
+		notes = append(notes, "target "+duration(target))
+	}
+	if met != nil {
+		notes = append(notes, map[bool]string{true: "met", false: "missed"}[*met])
+	}
+	if len(notes) > 0 {
+		parts = append(parts, "("+strings.Join(notes, ", ")+")")
+	}
+	return strings.Join(parts, " ")
+}
+
+// stamp formats a time in UTC to the second; the zero time is a dash.
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format("2006-01-02 15:04:05Z")
+}
+
+// orDash returns s, or a dash when it is empty.
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// duration formats d to the second without trailing zero units: "4m", "1h30m", "42s".
+func duration(d time.Duration) string {
+	text := d.Round(time.Second).String()
+	if strings.HasSuffix(text, "m0s") {
+		text = strings.TrimSuffix(text, "0s")
+	}
+	if strings.HasSuffix(text, "h0m") {
+		text = strings.TrimSuffix(text, "0m")
+	}
+	return text
+}

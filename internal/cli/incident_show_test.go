@@ -1,0 +1,152 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+
+	"github.com/firebreak-dev/firebreak/incident"
+	"github.com/firebreak-dev/firebreak/workflows"
+)
+
+func TestNewCmdShow(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		want    showOptions
+		wantErr string
+	}{
+		{name: "text", args: []string{"chk-1"}, want: showOptions{Key: "chk-1", Output: "text"}},
+		{name: "json", args: []string{"chk-1", "-o", "json"}, want: showOptions{Key: "chk-1", Output: "json"}},
+		{name: "bad output", args: []string{"chk-1", "-o", "table"}, wantErr: `invalid --output "table"`},
+		{name: "missing key", args: nil, wantErr: "accepts 1 arg(s), received 0"},
+		{name: "invalid key", args: []string{"incident/1"}, wantErr: "invalid incident key"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parse(t, newCmdShow, tt.args)
+			if tt.wantErr != "" {
+				requireUsageError(t, err, tt.wantErr)
+				require.Nil(t, got)
+				return
+			}
+			require.NoError(t, err)
+			got.IO, got.Starter = IOStreams{}, nil
+			require.Equal(t, tt.want, *got)
+		})
+	}
+}
+
+// showState is an acknowledged sev1 incident at its second escalation level.
+func showState() workflows.State {
+	at := func(min int) time.Time { return time.Date(2025, 3, 4, 10, min, 0, 0, time.UTC) }
+	ackAt, due, commanderDue := at(4), at(20), at(30)
+	return workflows.State{
+		Key: "chk-1", WorkflowID: "incident-chk-1", Source: "cli", Service: "checkout", Type: "outage",
+		Title: "Checkout returns 500s", StartedAt: at(0),
+		Phase: incident.PhaseDelegate, Status: incident.StatusAcknowledged,
+		Impact:          incident.Impact{CustomersAffected: "all", CoreDegraded: ptr(true)},
+		Severity:        incident.Sev1,
+		SeverityReasons: []string{"service down for all customers", "core functionality degraded"},
+		Plan: incident.EngagementPlan{
+			AckTimeouts:    []time.Duration{5 * time.Minute, 10 * time.Minute, 15 * time.Minute},
+			ResponseTarget: 5 * time.Minute, ResolutionTarget: 4 * time.Hour,
+		},
+		Level: 2, AckDeadline: &due, CommanderDue: &commanderDue,
+		Responders: []incident.Responder{
+			{Person: "alice", Team: "payments", Level: 1, PagedAt: at(1), AcknowledgedAt: &ackAt},
+			{Person: "dave", Team: "sre", Level: 2, PagedAt: at(6)},
+		},
+		AcknowledgedAt: &ackAt, AcknowledgedBy: "alice",
+		Roles: map[incident.Role]string{incident.RoleTechLead: "alice"},
+		Timeline: []incident.Entry{
+			{At: at(0), Kind: "phase", Text: "detect"},
+			{At: at(1), Kind: "page", Text: "paged alice (payments)"},
+			{At: at(4), Kind: "ack", By: "alice", Text: "acknowledged by alice"},
+		},
+		Messages: []incident.Message{{Audience: incident.AudienceInternal, At: at(2), Text: "Checkout is down for all customers."}},
+		Metrics:  incident.Metrics{TimeToAcknowledge: 4 * time.Minute, PagesSent: 2, EscalationsByDeadline: 1},
+	}
+}
+
+// resolvedState is showState resolved after 42 minutes, with both targets met.
+func resolvedState() workflows.State {
+	s := showState()
+	resolved := s.StartedAt.Add(42 * time.Minute)
+	s.Status, s.Phase, s.ResolvedAt, s.Resolution = incident.StatusResolved, incident.PhaseResolve, &resolved, "rolled back release 412"
+	s.AckDeadline, s.CommanderDue = nil, nil
+	s.Roles[incident.RoleCommander] = "bob"
+	s.Metrics.TimeToResolve = 42 * time.Minute
+	s.Metrics.ResponseTarget, s.Metrics.ResolutionTarget = 5*time.Minute, 4*time.Hour
+	s.Metrics.ResponseTargetMet, s.Metrics.ResolutionTargetMet = ptr(true), ptr(true)
+	s.Timeline = append(s.Timeline, incident.Entry{At: resolved, Kind: "resolve", By: "alice", Text: "resolved: rolled back release 412"})
+	return s
+}
+
+func TestShowRun(t *testing.T) {
+	tests := []struct {
+		name     string
+		state    workflows.State
+		output   string
+		queryErr error
+		check    func(t *testing.T, out string)
+		wantErr  string
+	}{
+		{
+			name:   "report",
+			state:  showState(),
+			output: "text",
+			check:  func(t *testing.T, out string) { golden(t, "show.golden", out) },
+		},
+		{
+			name:   "resolved report",
+			state:  resolvedState(),
+			output: "text",
+			check:  func(t *testing.T, out string) { golden(t, "show_resolved.golden", out) },
+		},
+		{
+			name:   "json",
+			state:  showState(),
+			output: "json",
+			check: func(t *testing.T, out string) {
+				var got workflows.State
+				require.NoError(t, json.Unmarshal([]byte(out), &got))
+				require.Equal(t, showState(), got)
+				require.Contains(t, out, "\n  \"key\": \"chk-1\",\n")
+			},
+		},
+		{
+			name:     "no such incident",
+			output:   "text",
+			queryErr: serviceerror.NewNotFound("workflow not found"),
+			wantErr:  `show: no incident "chk-1"`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			io, out, _ := testIO("")
+			f, mc := mockFactory(t, io)
+			var value converter.EncodedValue
+			if tt.queryErr == nil {
+				payloads, err := converter.GetDefaultDataConverter().ToPayloads(tt.state)
+				require.NoError(t, err)
+				value = client.NewValue(payloads)
+			}
+			mc.On("QueryWorkflow", context.Background(), "incident-chk-1", "", workflows.QueryState).Return(value, tt.queryErr)
+
+			err := showRun(context.Background(), &showOptions{IO: io, Starter: f.Starter, Key: "chk-1", Output: tt.output})
+			if tt.wantErr != "" {
+				require.EqualError(t, err, tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			tt.check(t, out.String())
+		})
+	}
+}

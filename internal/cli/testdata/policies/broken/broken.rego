@@ -1,0 +1,3 @@
+package firebreak.broken
+
+decision := {

@@ -1,0 +1,290 @@
+// Package config loads and validates Firebreak's configuration: the organisation, its people,
+// its teams and their on-call rotations, its services, the notifiers that reach people, and
+// the working hours that decide when a minor incident may wait.
+//
+// The configuration is one YAML file. Load and Parse reject unknown fields and report every
+// problem they find as an *Error naming the file, the line, the field path and the problem:
+//
+//	firebreak.yaml:12: services[1].team: unknown team "paymnts"
+//
+// When there is more than one problem, the errors are joined with errors.Join, one per line,
+// in the order they appear in the file.
+package config
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	// Embed the time zone database so that a binary on a host or image without one still
+	// understands the configured time zone.
+	_ "time/tzdata"
+
+	"gopkg.in/yaml.v3"
+)
+
+//go:embed example.yaml
+var exampleYAML []byte
+
+// Defaults for the fields a configuration file may leave out.
+const (
+	DefaultTimezone  = "UTC"
+	DefaultUIURL     = "http://localhost:8233"
+	DefaultBridgeURL = "https://meet.jit.si/firebreak-{incident}"
+)
+
+// ConsoleNotifier is the ID of the built-in notifier that writes to the worker's output.
+// It exists even when the file does not list it, and it is every person's default.
+const ConsoleNotifier = "console"
+
+// The notifier types.
+const (
+	NotifierTypeConsole = "console"
+	NotifierTypeWebhook = "webhook"
+)
+
+// Config is Firebreak's configuration. Use Load or Parse to get one with defaults applied
+// and validated.
+type Config struct {
+	// Organisation is the name used in communications, such as "Example Corp".
+	Organisation string `yaml:"organisation"`
+	// Timezone is the IANA name of the time zone of the working hours; default "UTC".
+	Timezone string `yaml:"timezone"`
+	// WorkingHours are when minor incidents are handled; default Monday to Friday, 09:00-17:00.
+	WorkingHours WorkingHours `yaml:"working_hours"`
+	// UIURL is the base URL of the Temporal Web UI; default "http://localhost:8233".
+	UIURL string `yaml:"ui_url"`
+	// BridgeURL is the video bridge URL template, in which "{incident}" is replaced by the
+	// incident key; default "https://meet.jit.si/firebreak-{incident}".
+	BridgeURL string `yaml:"bridge_url"`
+	// Policies is the directory of Rego policies; "" means the built-in ones. Load resolves a
+	// relative path against the directory of the configuration file.
+	Policies string `yaml:"policies"`
+	// People are everyone who can be paged.
+	People []Person `yaml:"people"`
+	// Teams own services and page people through their on-call rotations.
+	Teams []Team `yaml:"teams"`
+	// Services are what incidents affect.
+	Services []Service `yaml:"services"`
+	// Notifiers deliver pages and updates. After Load or Parse, it always includes the
+	// built-in console notifier.
+	Notifiers []Notifier `yaml:"notifiers"`
+
+	loc *time.Location
+}
+
+// WorkingHours are the hours of the week in which the organisation is at work. They run from
+// Start to End, in the configuration's time zone, on each of Days; they cannot span midnight.
+type WorkingHours struct {
+	// Days are the working days: "mon", "tue", "wed", "thu", "fri", "sat" or "sun".
+	Days []string `yaml:"days"`
+	// Start is the time of day work starts, as "HH:MM".
+	Start string `yaml:"start"`
+	// End is the time of day work ends, as "HH:MM"; it must be after Start.
+	End string `yaml:"end"`
+}
+
+// Person is someone who can be paged.
+type Person struct {
+	ID    string `yaml:"id"`
+	Name  string `yaml:"name"`
+	Email string `yaml:"email"`
+	// Notify lists the IDs of the notifiers that reach this person; default ["console"].
+	Notify []string `yaml:"notify"`
+}
+
+// Team is a group of people who own services, with an on-call rotation.
+type Team struct {
+	ID       string   `yaml:"id"`
+	Name     string   `yaml:"name"`
+	Rotation Rotation `yaml:"rotation"`
+}
+
+// Rotation hands the on-call duty from one member to the next every Shift, starting with the
+// first member at Start.
+type Rotation struct {
+	// Start is when the first member's first shift begins. Required.
+	Start time.Time `yaml:"start"`
+	// Shift is how long each member stays on call, such as "168h" for a week.
+	Shift Duration `yaml:"shift"`
+	// Members are person IDs, in the order they take their shifts.
+	Members []string `yaml:"members"`
+}
+
+// Service is something an incident can affect, owned by a team.
+type Service struct {
+	ID   string `yaml:"id"`
+	Name string `yaml:"name"`
+	// Team is the ID of the team that owns the service and is paged first.
+	Team string `yaml:"team"`
+	// EscalationTeam is the ID of the team paged when the owners do not respond; optional.
+	EscalationTeam string `yaml:"escalation_team"`
+	// CustomerFacing says whether customers see the service; it drives the severity.
+	CustomerFacing bool `yaml:"customer_facing"`
+	// Features name the parts of the service that communications mention.
+	Features []string `yaml:"features"`
+	// AckTimeout overrides how long a page may wait for acknowledgement; zero means the default.
+	AckTimeout Duration `yaml:"ack_timeout"`
+}
+
+// Notifier is a way of reaching people.
+type Notifier struct {
+	ID string `yaml:"id"`
+	// Type is "console" or "webhook".
+	Type string `yaml:"type"`
+	// URL is where a webhook notifier posts messages; an absolute http or https URL.
+	URL string `yaml:"url"`
+	// SecretEnv is the name of the environment variable that holds a webhook notifier's
+	// HMAC signing secret.
+	SecretEnv string `yaml:"secret_env"`
+}
+
+// Load reads the configuration file at path, applies defaults and validates it.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	c, err := Parse(path, data)
+	if err != nil {
+		return nil, err
+	}
+	if c.Policies != "" && !filepath.IsAbs(c.Policies) {
+		c.Policies = filepath.Join(filepath.Dir(path), c.Policies)
+	}
+	return c, nil
+}
+
+// Parse parses a configuration, applies defaults and validates it. The name is the file name
+// used in error messages. Parse leaves a relative Policies path as written.
+func Parse(name string, data []byte) (*Config, error) {
+	// The node tree locates problems found after decoding; the strict decoder rejects
+	// unknown fields.
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, decodeError(name, &root, err)
+	}
+	var c Config
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+		return nil, decodeError(name, &root, err)
+	}
+	var next yaml.Node
+	if err := dec.Decode(&next); !errors.Is(err, io.EOF) {
+		return nil, &Error{File: name, Line: next.Line, Problem: "more than one YAML document"}
+	}
+	c.setDefaults()
+	if err := c.validate(name, &root); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// Example returns the example configuration, for `firebreak init`, `firebreak dev` and tests.
+func Example() *Config {
+	c, err := Parse("example.yaml", exampleYAML)
+	if err != nil {
+		// Unreachable: TestExample proves the embedded example is valid.
+		c = &Config{}
+		c.setDefaults()
+	}
+	return c
+}
+
+// ExampleYAML returns the text of the example configuration, comments included.
+func ExampleYAML() []byte {
+	return bytes.Clone(exampleYAML)
+}
+
+func (c *Config) setDefaults() {
+	if c.Timezone == "" {
+		c.Timezone = DefaultTimezone
+	}
+	if len(c.WorkingHours.Days) == 0 {
+		c.WorkingHours.Days = []string{"mon", "tue", "wed", "thu", "fri"}
+	}
+	if c.WorkingHours.Start == "" {
+		c.WorkingHours.Start = "09:00"
+	}
+	if c.WorkingHours.End == "" {
+		c.WorkingHours.End = "17:00"
+	}
+	if c.UIURL == "" {
+		c.UIURL = DefaultUIURL
+	}
+	if c.BridgeURL == "" {
+		c.BridgeURL = DefaultBridgeURL
+	}
+	for i := range c.People {
+		if len(c.People[i].Notify) == 0 {
+			c.People[i].Notify = []string{ConsoleNotifier}
+		}
+	}
+	if _, ok := c.Notifier(ConsoleNotifier); !ok {
+		c.Notifiers = append(c.Notifiers, Notifier{ID: ConsoleNotifier, Type: NotifierTypeConsole})
+	}
+}
+
+// Service returns the service with the given ID.
+func (c *Config) Service(id string) (Service, bool) {
+	for _, s := range c.Services {
+		if s.ID == id {
+			return s, true
+		}
+	}
+	return Service{}, false
+}
+
+// Person returns the person with the given ID.
+func (c *Config) Person(id string) (Person, bool) {
+	for _, p := range c.People {
+		if p.ID == id {
+			return p, true
+		}
+	}
+	return Person{}, false
+}
+
+// Team returns the team with the given ID.
+func (c *Config) Team(id string) (Team, bool) {
+	for _, t := range c.Teams {
+		if t.ID == id {
+			return t, true
+		}
+	}
+	return Team{}, false
+}
+
+// Notifier returns the notifier with the given ID.
+func (c *Config) Notifier(id string) (Notifier, bool) {
+	for _, n := range c.Notifiers {
+		if n.ID == id {
+			return n, true
+		}
+	}
+	return Notifier{}, false
+}
+
+// Location returns the configured time zone, or UTC if it is not a valid one.
+func (c *Config) Location() *time.Location {
+	if c.loc != nil {
+		return c.loc
+	}
+	if loc, err := time.LoadLocation(c.Timezone); err == nil {
+		return loc
+	}
+	return time.UTC
+}
+
+// Bridge returns the video bridge URL of the incident with the given key.
+func (c *Config) Bridge(incident string) string {
+	return strings.ReplaceAll(c.BridgeURL, "{incident}", url.PathEscape(incident))
+}

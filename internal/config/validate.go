@@ -1,0 +1,407 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/mail"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Error is one problem in a configuration file. Its message names the file, the line, the
+// field path and the problem, as in
+//
+//	firebreak.yaml:12: services[1].team: unknown team "paymnts"
+type Error struct {
+	// File is the file name given to Load or Parse.
+	File string
+	// Line is the 1-based line of the problem, or 0 when it is not known.
+	Line int
+	// Path is the field path, such as services[1].team, or "" when the problem is not
+	// about one field.
+	Path string
+	// Problem says what is wrong.
+	Problem string
+}
+
+// Error returns "file:line: path: problem", leaving out the parts that are not known.
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		b.WriteString(":" + strconv.Itoa(e.Line))
+	}
+	if e.Path != "" {
+		b.WriteString(": " + e.Path)
+	}
+	b.WriteString(": " + e.Problem)
+	return b.String()
+}
+
+// decodeError turns an error from the YAML decoder into *Errors.
+func decodeError(file string, root *yaml.Node, err error) error {
+	var te *yaml.TypeError
+	var pe *time.ParseError
+	switch {
+	case errors.As(err, &pe):
+		// The decoder reports a bad time without its place: find the value.
+		p, line, _ := find(root, func(_, value *yaml.Node) bool {
+			return value.Kind == yaml.ScalarNode && value.Value == pe.Value
+		})
+		return &Error{File: file, Line: line, Path: p.String(), Problem: fmt.Sprintf("invalid time %q: want a timestamp such as 2025-01-06T09:00:00Z", pe.Value)}
+	case !errors.As(err, &te):
+		return lineError(file, root, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	errs := make([]*Error, 0, len(te.Errors))
+	for _, msg := range te.Errors {
+		errs = append(errs, lineError(file, root, msg))
+	}
+	return join(errs)
+}
+
+// lineError turns a decoder message such as "line 3: field colour not found in type
+// config.Config" into an *Error, adding the field path when the message lacks one.
+func lineError(file string, root *yaml.Node, msg string) *Error {
+	e := &Error{File: file, Problem: msg}
+	rest, ok := strings.CutPrefix(msg, "line ")
+	if !ok {
+		return e
+	}
+	num, problem, ok := strings.Cut(rest, ": ")
+	line, err := strconv.Atoi(num)
+	if !ok || err != nil {
+		return e
+	}
+	e.Line, e.Problem = line, problem
+	if !strings.HasPrefix(problem, "field ") {
+		e.Path = pathAtLine(root, line)
+	}
+	return e
+}
+
+func join(errs []*Error) error {
+	slices.SortStableFunc(errs, func(a, b *Error) int { return a.Line - b.Line })
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return errs[0]
+	}
+	all := make([]error, len(errs))
+	for i, e := range errs {
+		all[i] = e
+	}
+	return errors.Join(all...)
+}
+
+// path is a field path: map keys (string) and sequence indices (int).
+type path []any
+
+// with returns the path extended by elems.
+func (p path) with(elems ...any) path {
+	return append(slices.Clip(p), elems...)
+}
+
+func (p path) String() string {
+	var b strings.Builder
+	for _, e := range p {
+		switch e := e.(type) {
+		case int:
+			b.WriteString("[" + strconv.Itoa(e) + "]")
+		default:
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			fmt.Fprint(&b, e)
+		}
+	}
+	return b.String()
+}
+
+// line returns the line of the field at p in the document root: the line of its key, or of
+// the nearest parent present in the file when the field is missing.
+func (p path) line(root *yaml.Node) int {
+	n := resolve(root)
+	if n != nil && n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = resolve(n.Content[0])
+	}
+	if n == nil {
+		return 0
+	}
+	line := n.Line
+	for _, e := range p {
+		var next *yaml.Node
+		switch e := e.(type) {
+		case string:
+			if n.Kind != yaml.MappingNode {
+				return line
+			}
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == e {
+					line, next = n.Content[i].Line, n.Content[i+1]
+					break
+				}
+			}
+		case int:
+			if n.Kind != yaml.SequenceNode || e >= len(n.Content) {
+				return line
+			}
+			next = n.Content[e]
+			line = next.Line
+		}
+		if next = resolve(next); next == nil {
+			return line
+		}
+		n = next
+	}
+	return line
+}
+
+func resolve(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	return n
+}
+
+// pathAtLine returns the path of the first field whose key, or sequence item, is on line.
+func pathAtLine(root *yaml.Node, line int) string {
+	p, _, _ := find(root, func(key, value *yaml.Node) bool {
+		if key != nil {
+			return key.Line == line
+		}
+		return value.Kind != yaml.MappingNode && value.Line == line
+	})
+	return p.String()
+}
+
+// find walks the fields of the document root, mapping entries and sequence items, and
+// returns the path and line of the first one for which match reports true. The key of a
+// sequence item is nil.
+func find(root *yaml.Node, match func(key, value *yaml.Node) bool) (path, int, bool) {
+	var walk func(n *yaml.Node, p path) (path, int, bool)
+	walk = func(n *yaml.Node, p path) (path, int, bool) {
+		switch n.Kind {
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				key, value := n.Content[i], n.Content[i+1]
+				if match(key, value) {
+					return p.with(key.Value), key.Line, true
+				}
+				if found, line, ok := walk(value, p.with(key.Value)); ok {
+					return found, line, true
+				}
+			}
+		case yaml.SequenceNode:
+			for i, item := range n.Content {
+				if match(nil, item) {
+					return p.with(i), item.Line, true
+				}
+				if found, line, ok := walk(item, p.with(i)); ok {
+					return found, line, true
+				}
+			}
+		}
+		return nil, 0, false
+	}
+	// Only a mapping has fields; any other document is wrong as a whole.
+	if root.Kind != yaml.DocumentNode || len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
+		return nil, 0, false
+	}
+	return walk(root.Content[0], nil)
+}
+
+// validator collects the problems of one configuration file.
+type validator struct {
+	file string
+	root *yaml.Node
+	errs []*Error
+}
+
+func (v *validator) errorf(p path, format string, args ...any) {
+	v.errs = append(v.errs, &Error{File: v.file, Line: p.line(v.root), Path: p.String(), Problem: fmt.Sprintf(format, args...)})
+}
+
+// validate checks c, which has its defaults, and sets its location.
+func (c *Config) validate(file string, root *yaml.Node) error {
+	v := &validator{file: file, root: root}
+
+	if loc, err := time.LoadLocation(c.Timezone); err != nil || c.Timezone == "Local" {
+		v.errorf(path{"timezone"}, "unknown time zone %q: want an IANA name such as \"Europe/Rome\"", c.Timezone)
+	} else {
+		c.loc = loc
+	}
+	v.workingHours(c.WorkingHours)
+	if !absoluteHTTP(c.UIURL) {
+		v.errorf(path{"ui_url"}, "want an absolute http or https URL")
+	}
+	if !absoluteHTTP(strings.ReplaceAll(c.BridgeURL, "{incident}", "incident")) {
+		v.errorf(path{"bridge_url"}, "want an absolute http or https URL")
+	}
+
+	notifiers := v.ids("notifier", "notifiers", len(c.Notifiers), func(i int) string { return c.Notifiers[i].ID })
+	for i, n := range c.Notifiers {
+		v.notifier(path{"notifiers", i}, n)
+	}
+
+	people := v.ids("person", "people", len(c.People), func(i int) string { return c.People[i].ID })
+	for i, p := range c.People {
+		if p.Email != "" {
+			if _, err := mail.ParseAddress(p.Email); err != nil {
+				v.errorf(path{"people", i, "email"}, "invalid email address %q", p.Email)
+			}
+		}
+		for j, id := range p.Notify {
+			if !notifiers[id] {
+				v.errorf(path{"people", i, "notify", j}, "unknown notifier %q", id)
+			}
+		}
+	}
+
+	teams := v.ids("team", "teams", len(c.Teams), func(i int) string { return c.Teams[i].ID })
+	for i, t := range c.Teams {
+		v.rotation(path{"teams", i, "rotation"}, t.Rotation, people)
+	}
+
+	v.ids("service", "services", len(c.Services), func(i int) string { return c.Services[i].ID })
+	for i, s := range c.Services {
+		p := path{"services", i}
+		switch {
+		case s.Team == "":
+			v.errorf(p.with("team"), "missing team")
+		case !teams[s.Team]:
+			v.errorf(p.with("team"), "unknown team %q", s.Team)
+		}
+		if s.EscalationTeam != "" && !teams[s.EscalationTeam] {
+			v.errorf(p.with("escalation_team"), "unknown team %q", s.EscalationTeam)
+		}
+		for j, f := range s.Features {
+			if strings.TrimSpace(f) == "" {
+				v.errorf(p.with("features", j), "empty feature name")
+			}
+		}
+		if s.AckTimeout < 0 {
+			v.errorf(p.with("ack_timeout"), "negative duration %s", s.AckTimeout)
+		}
+	}
+	return join(v.errs)
+}
+
+// ids checks the IDs of one kind of thing and returns the set of declared ones. An invalid ID
+// is still declared, so that references to it report no second problem.
+func (v *validator) ids(kind, list string, n int, id func(int) string) map[string]bool {
+	first := make(map[string]int, n)
+	for i := range n {
+		p := path{list, i, "id"}
+		id := id(i)
+		if id == "" {
+			v.errorf(p, "missing id")
+			continue
+		}
+		if j, dup := first[id]; dup {
+			v.errorf(p, "duplicate %s id %q, first defined on line %d", kind, id, path{list, j, "id"}.line(v.root))
+			continue
+		}
+		first[id] = i
+		if !validID(id) {
+			v.errorf(p, "invalid id %q: use lowercase letters, digits and hyphens, starting with a letter or digit", id)
+		}
+	}
+	declared := make(map[string]bool, len(first))
+	for id := range first {
+		declared[id] = true
+	}
+	return declared
+}
+
+// validID reports whether id matches ^[a-z0-9][a-z0-9-]*$.
+func validID(id string) bool {
+	for i, r := range id {
+		if !('a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '-' && i > 0) {
+			return false
+		}
+	}
+	return id != ""
+}
+
+func (v *validator) workingHours(w WorkingHours) {
+	p := path{"working_hours"}
+	seen := make(map[string]bool, len(w.Days))
+	for i, d := range w.Days {
+		if _, ok := parseDay(d); !ok {
+			v.errorf(p.with("days", i), "unknown day %q: want mon, tue, wed, thu, fri, sat or sun", d)
+		} else if seen[d] {
+			v.errorf(p.with("days", i), "duplicate day %q", d)
+		}
+		seen[d] = true
+	}
+	start, errStart := parseClock(w.Start)
+	if errStart != nil {
+		v.errorf(p.with("start"), "%v", errStart)
+	}
+	end, errEnd := parseClock(w.End)
+	if errEnd != nil {
+		v.errorf(p.with("end"), "%v", errEnd)
+	}
+	if errStart == nil && errEnd == nil && start >= end {
+		v.errorf(p.with("end"), "end %s is not after start %s", w.End, w.Start)
+	}
+}
+
+func (v *validator) notifier(p path, n Notifier) {
+	switch n.Type {
+	case "":
+		v.errorf(p.with("type"), "missing type: want console or webhook")
+	case NotifierTypeConsole:
+	case NotifierTypeWebhook:
+		if !absoluteHTTP(n.URL) {
+			v.errorf(p.with("url"), "want an absolute http or https URL")
+		}
+		if n.SecretEnv == "" {
+			v.errorf(p.with("secret_env"), "missing name of the environment variable holding the HMAC signing secret")
+		} else if !validEnvName(n.SecretEnv) {
+			v.errorf(p.with("secret_env"), "invalid environment variable name %q", n.SecretEnv)
+		}
+	default:
+		v.errorf(p.with("type"), "unknown type %q: want console or webhook", n.Type)
+	}
+	if n.ID == ConsoleNotifier && n.Type != NotifierTypeConsole && n.Type != "" {
+		v.errorf(p.with("type"), "notifier %q is built in and must have type console", ConsoleNotifier)
+	}
+}
+
+func (v *validator) rotation(p path, r Rotation, people map[string]bool) {
+	if r.Start.IsZero() {
+		v.errorf(p.with("start"), "missing start time, such as 2025-01-06T09:00:00Z")
+	}
+	if r.Shift <= 0 {
+		v.errorf(p.with("shift"), "want a positive duration, such as 168h")
+	}
+	if len(r.Members) == 0 {
+		v.errorf(p.with("members"), "no members: want at least one person id")
+	}
+	for j, id := range r.Members {
+		if !people[id] {
+			v.errorf(p.with("members", j), "unknown person %q", id)
+		}
+	}
+}
+
+func absoluteHTTP(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+func validEnvName(s string) bool {
+	for i, r := range s {
+		if !('A' <= r && r <= 'Z' || 'a' <= r && r <= 'z' || r == '_' || '0' <= r && r <= '9' && i > 0) {
+			return false
+		}
+	}
+	return s != ""
+}

@@ -1,0 +1,151 @@
+package devserver_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"io"
+	"net/http"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/firebreak-dev/firebreak/internal/devserver"
+)
+
+var testSearchAttributes = map[string]enumspb.IndexedValueType{
+	"IncidentService":         enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	"IncidentEscalationLevel": enumspb.INDEXED_VALUE_TYPE_INT,
+}
+
+func start(t *testing.T, ctx context.Context, opts devserver.Options) *devserver.Server {
+	t.Helper()
+	began := time.Now()
+	srv, err := devserver.Start(ctx, opts)
+	require.NoError(t, err)
+	t.Logf("server started in %s at %s, ui %q", time.Since(began).Round(time.Millisecond), srv.FrontendAddress(), srv.UIURL())
+	return srv
+}
+
+func dial(t *testing.T, srv *devserver.Server) client.Client {
+	t.Helper()
+	c, err := client.Dial(client.Options{HostPort: srv.FrontendAddress(), Namespace: srv.Namespace()})
+	require.NoError(t, err)
+	t.Cleanup(c.Close)
+	return c
+}
+
+func TestEphemeralServer(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	srv := start(t, ctx, devserver.Options{Ephemeral: true, SearchAttributes: testSearchAttributes})
+	t.Cleanup(func() { require.NoError(t, srv.Stop()) })
+	require.Equal(t, "default", srv.Namespace())
+	require.NotEmpty(t, srv.UIURL())
+
+	c := dial(t, srv)
+	resp, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: srv.Namespace()})
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		name string
+		typ  enumspb.IndexedValueType
+	}{
+		{name: "IncidentService", typ: enumspb.INDEXED_VALUE_TYPE_KEYWORD},
+		{name: "IncidentEscalationLevel", typ: enumspb.INDEXED_VALUE_TYPE_INT},
+	} {
+		t.Run("search attribute "+tc.name, func(t *testing.T) {
+			require.Equal(t, tc.typ, resp.GetCustomAttributes()[tc.name])
+		})
+	}
+
+	for _, tc := range []struct {
+		name  string
+		path  string
+		check func(t *testing.T, body []byte)
+	}{
+		{name: "ui page", path: "/", check: func(t *testing.T, body []byte) {
+			require.Contains(t, string(body), "<html")
+		}},
+		{name: "namespace api", path: "/api/v1/namespaces/default", check: func(t *testing.T, body []byte) {
+			var ns struct {
+				NamespaceInfo struct {
+					Name string `json:"name"`
+				} `json:"namespaceInfo"`
+			}
+			require.NoError(t, json.Unmarshal(body, &ns), string(body))
+			require.Equal(t, "default", ns.NamespaceInfo.Name)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.UIURL()+tc.path, nil)
+			require.NoError(t, err)
+			res, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			defer res.Body.Close()
+			body, err := io.ReadAll(res.Body)
+			require.NoError(t, err)
+			require.Equal(t, http.StatusOK, res.StatusCode, string(body))
+			tc.check(t, body)
+		})
+	}
+}
+
+func TestFileServerKeepsExecutionsAcrossRestarts(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	opts := devserver.Options{DataDir: dir, UIPort: -1, SearchAttributes: testSearchAttributes}
+	const workflowID = "devserver-test-persisted"
+
+	first := start(t, ctx, opts)
+	require.Empty(t, first.UIURL())
+	c := dial(t, first)
+	// No worker: the execution stays running with its first workflow task scheduled.
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflowID, TaskQueue: "devserver-test"}, "NoWorkerNeeded")
+	require.NoError(t, err)
+	c.Close()
+	require.NoError(t, first.Stop())
+
+	t.Run("execution is on disk in WAL mode", func(t *testing.T) {
+		db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "temporal.db")+"?mode=ro")
+		require.NoError(t, err)
+		defer db.Close()
+		var mode string
+		require.NoError(t, db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode))
+		require.Equal(t, "wal", mode)
+		var n int
+		require.NoError(t, db.QueryRowContext(ctx, "SELECT COUNT(*) FROM current_executions WHERE workflow_id = ?", workflowID).Scan(&n))
+		require.Equal(t, 1, n)
+	})
+
+	second := start(t, ctx, opts)
+	t.Cleanup(func() { require.NoError(t, second.Stop()) })
+	desc, err := dial(t, second).DescribeWorkflowExecution(ctx, workflowID, run.GetRunID())
+	require.NoError(t, err)
+	require.Equal(t, enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, desc.GetWorkflowExecutionInfo().GetStatus())
+	require.Equal(t, "NoWorkerNeeded", desc.GetWorkflowExecutionInfo().GetType().GetName())
+}
+
+func TestStartRejectsBadOptions(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts devserver.Options
+	}{
+		{name: "ip is not an address", opts: devserver.Options{IP: "localhost"}},
+		{name: "negative port", opts: devserver.Options{Port: -1}},
+		{name: "port leaves no room for internal services", opts: devserver.Options{Port: 65534}},
+		{name: "ui port collides with internal services", opts: devserver.Options{Port: 17233, UIPort: 17235}},
+		{name: "search attribute without a type", opts: devserver.Options{SearchAttributes: map[string]enumspb.IndexedValueType{"X": enumspb.INDEXED_VALUE_TYPE_UNSPECIFIED}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, err := devserver.Start(t.Context(), tc.opts)
+			require.Error(t, err)
+			require.Nil(t, srv)
+		})
+	}
+}

@@ -1,0 +1,127 @@
+# METADATA
+# title: Incident engagement
+# description: |
+#   Decides who is engaged for an incident, tier by tier: tier 1 is the owning team,
+#   tier 2 adds the escalation team, and tier 3 (sev1 and sev2) adds operations.
+#   Security incidents engage the security team at every tier. Sev1 and sev2 need an
+#   incident commander. A missing or unknown severity is treated as sev1.
+package firebreak.engagement
+
+severities := {"sev1", "sev2", "sev3"}
+
+# fallback_team is engaged when the service names no owning or escalation team.
+fallback_team := "operations"
+
+security_team := "security"
+
+commanders := "incident-commanders"
+
+# METADATA
+# title: Engagement decision
+# description: |
+#   The tiers of targets to page in order, the team that provides the incident
+#   commander ("" when none is needed), and the reasons for both.
+# entrypoint: true
+default decision := {
+	"tiers": [
+		[{"team": "operations"}],
+		[{"team": "operations"}],
+		[{"team": "operations"}],
+	],
+	"commander_team": "incident-commanders",
+	"reasons": ["engagement could not be evaluated: engaging operations and an incident commander"],
+}
+
+decision := {
+	"tiers": tiers,
+	"commander_team": commander_team,
+	"reasons": reasons,
+}
+
+severity := input.incident.severity if {
+	input.incident.severity in severities
+} else := "sev1"
+
+tier_count := 2 if severity == "sev3"
+
+else := 3
+
+owning_team := input.service.team if {
+	non_empty_string(input.service.team)
+} else := fallback_team
+
+escalation_team := input.service.escalation_team if {
+	non_empty_string(input.service.escalation_team)
+} else := fallback_team
+
+security if lower(input.incident.type) == "security"
+
+base_tiers := [
+	[owning_team],
+	[owning_team, escalation_team],
+	[owning_team, escalation_team, fallback_team],
+]
+
+tiers := [tier |
+	some teams in array.slice(base_tiers, 0, tier_count)
+	tier := unique([{"team": team} | some team in array.concat(teams, security_teams)])
+]
+
+security_teams := [security_team] if security
+
+else := []
+
+commander_team := commanders if severity in {"sev1", "sev2"}
+
+else := ""
+
+reasons := [reason |
+	some reason in [
+		severity_reason,
+		owning_reason,
+		escalation_reason,
+		operations_reason,
+		security_reason,
+		commander_reason,
+	]
+	reason != ""
+]
+
+severity_reason := sprintf("severity %s: %d tiers", [severity, tier_count]) if {
+	input.incident.severity in severities
+} else := sprintf("severity %s unknown: treating as sev1 (widest engagement)", [show(input.incident.severity)]) if {
+	"severity" in object.keys(input.incident)
+} else := "severity missing: treating as sev1 (widest engagement)"
+
+owning_reason := sprintf("tier 1: owning team %s", [owning_team]) if {
+	non_empty_string(input.service.team)
+} else := sprintf("service team missing: tier 1 is team %s", [fallback_team])
+
+escalation_reason := sprintf("tier 2: adds escalation team %s", [escalation_team]) if {
+	non_empty_string(input.service.escalation_team)
+} else := sprintf("escalation team missing: tier 2 adds team %s", [fallback_team])
+
+operations_reason := sprintf("tier 3: adds team %s", [fallback_team]) if tier_count == 3
+
+else := ""
+
+security_reason := sprintf("security incident: team %s engaged at every tier", [security_team]) if security
+
+else := ""
+
+commander_reason := sprintf("%s: commander from %s", [severity, commanders]) if {
+	commander_team != ""
+} else := sprintf("%s: no incident commander needed", [severity])
+
+# unique keeps the first occurrence of each target, in order.
+unique(targets) := [target |
+	some i, target in targets
+	not target in array.slice(targets, 0, i)
+]
+
+non_empty_string(value) if {
+	is_string(value)
+	trim_space(value) != ""
+}
+
+show(value) := json.marshal(value)

@@ -1,0 +1,33 @@
+// Package policies holds Firebreak's Rego decisions (severity, engagement,
+// escalation and targets), embedded in the binary, and the evaluator that
+// prepares each decision once and answers it for any input.
+//
+// Every decision's entry point is data.firebreak.<name>.decision and yields one
+// object that includes "reasons", the human-readable explanation of the result.
+// Each policy fails safe: missing or malformed input gives the more cautious answer.
+package policies
+
+// Name identifies one decision (entry point data.firebreak.<name>.decision).
+type Name string
+
+// The decisions the bundle must define.
+const (
+	// Severity classifies an incident as sev1, sev2 or sev3.
+	Severity Name = "severity"
+	// Engagement decides which teams are engaged, tier by tier, and who commands.
+	Engagement Name = "engagement"
+	// Escalation decides acknowledgement timeouts, repeats and deferral.
+	Escalation Name = "escalation"
+	// Targets decides the response and resolution targets.
+	Targets Name = "targets"
+)
+
+// Names returns every decision in a fixed order.
+func Names() []Name {
+	return []Name{Severity, Engagement, Escalation, Targets}
+}
+
+// entryPoint returns the query that evaluates the decision.
+func (n Name) entryPoint() string {
+	return "data.firebreak." + string(n) + ".decision"
+}
