@@ -54,6 +54,8 @@ const (
 	// readyTimeout bounds the wait for the frontend and the UI when the caller's context has
 	// no earlier deadline.
 	readyTimeout = 2 * time.Minute
+	// portSpan is how far above Options.Port the fixed ports of the other listeners go.
+	portSpan     = 4
 	pollInterval = 50 * time.Millisecond
 )
 
@@ -68,7 +70,8 @@ type Options struct {
 	// internal services always listen on loopback.
 	IP string
 	// Port is the frontend gRPC port; zero picks free ports for every service. When set,
-	// history, matching and worker listen on Port+1, Port+2 and Port+3.
+	// history, matching and worker listen on Port+1, Port+2 and Port+3, and the frontend's
+	// HTTP API on Port+4.
 	Port int
 	// UIPort is the Web UI port. Zero means DefaultUIPort when Port is set and a free port when
 	// Port is zero; a negative value disables the UI.
@@ -77,13 +80,15 @@ type Options struct {
 	Namespace string
 	// SearchAttributes are custom search attributes registered on the namespace.
 	SearchAttributes map[string]enumspb.IndexedValueType
-	// Logger receives the server's logs at warn level and above; nil discards them.
+	// Logger receives the server's logs at warn level and above (error and above while it
+	// stops); nil discards them.
 	Logger *slog.Logger
 }
 
 // Server is a running embedded Temporal server and, unless disabled, its Web UI.
 type Server struct {
 	server    temporal.Server
+	logLevel  *slog.LevelVar
 	ui        *uiserver.Server
 	uiDone    chan struct{}
 	frontend  string
@@ -96,7 +101,7 @@ type Server struct {
 
 // ports holds the listening ports of one server; ui is zero when the UI is disabled.
 type ports struct {
-	frontend, history, matching, worker, ui int
+	frontend, history, matching, worker, http, ui int
 }
 
 // Start starts the server and the UI and returns once the frontend answers for the namespace
@@ -117,17 +122,19 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	}
 
 	frontend := net.JoinHostPort(dialHost(opts.IP), strconv.Itoa(p.frontend))
+	logLevel := new(slog.LevelVar)
+	logLevel.Set(serverLogLevel)
 	srv, err := startServer(
 		temporal.WithConfig(serverConfig(opts, p, sqlConf, frontend)),
 		temporal.ForServices(temporal.DefaultServices),
 		temporal.WithStaticHosts(staticHosts(opts.IP, p)),
-		temporal.WithLogger(newServerLogger(opts.Logger)),
+		temporal.WithLogger(newServerLogger(opts.Logger, logLevel)),
 		temporal.WithDynamicConfigClient(dynamicConfig()),
 	)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{server: srv, frontend: frontend, namespace: opts.Namespace}
+	s := &Server{server: srv, logLevel: logLevel, frontend: frontend, namespace: opts.Namespace}
 
 	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
 	defer cancel()
@@ -154,6 +161,7 @@ func (s *Server) UIURL() string { return s.uiURL }
 // Stop stops the UI and then the server; calls after the first return the first call's result.
 func (s *Server) Stop() error {
 	s.stopOnce.Do(func() {
+		s.logLevel.Set(slog.LevelError)
 		if s.ui != nil {
 			s.ui.Stop()
 			<-s.uiDone
@@ -204,14 +212,14 @@ func (o Options) validate() error {
 	if net.ParseIP(o.IP) == nil {
 		return fmt.Errorf("validate options: IP %q is not an IP address", o.IP)
 	}
-	if o.Port < 0 || o.Port > 65535-3 {
-		return fmt.Errorf("validate options: port %d is out of range (0 to %d)", o.Port, 65535-3)
+	if o.Port < 0 || o.Port > 65535-portSpan {
+		return fmt.Errorf("validate options: port %d is out of range (0 to %d)", o.Port, 65535-portSpan)
 	}
 	if o.UIPort > 65535 {
 		return fmt.Errorf("validate options: UI port %d is out of range", o.UIPort)
 	}
-	if o.Port != 0 && o.UIPort >= o.Port && o.UIPort <= o.Port+3 {
-		return fmt.Errorf("validate options: UI port %d collides with ports %d-%d", o.UIPort, o.Port, o.Port+3)
+	if o.Port != 0 && o.UIPort >= o.Port && o.UIPort <= o.Port+portSpan {
+		return fmt.Errorf("validate options: UI port %d collides with ports %d-%d", o.UIPort, o.Port, o.Port+portSpan)
 	}
 	for name, typ := range o.SearchAttributes {
 		if name == "" {
@@ -268,7 +276,7 @@ func prepareDatabase(opts Options) (*config.SQL, error) {
 func choosePorts(opts Options) (ports, error) {
 	uiEnabled := opts.UIPort >= 0
 	if opts.Port != 0 {
-		p := ports{frontend: opts.Port, history: opts.Port + 1, matching: opts.Port + 2, worker: opts.Port + 3}
+		p := ports{frontend: opts.Port, history: opts.Port + 1, matching: opts.Port + 2, worker: opts.Port + 3, http: opts.Port + 4}
 		switch {
 		case opts.UIPort > 0:
 			p.ui = opts.UIPort
@@ -303,6 +311,7 @@ func choosePorts(opts Options) (ports, error) {
 		{&p.history, internal},
 		{&p.matching, internal},
 		{&p.worker, internal},
+		{&p.http, opts.IP},
 	} {
 		port, err := pick(slot.ip)
 		if err != nil {
@@ -331,7 +340,7 @@ func checkFree(ip string, p ports) error {
 		ip   string
 		port int
 	}{
-		{ip, p.frontend}, {internal, p.history}, {internal, p.matching}, {internal, p.worker}, {ip, p.ui},
+		{ip, p.frontend}, {internal, p.history}, {internal, p.matching}, {internal, p.worker}, {ip, p.http}, {ip, p.ui},
 	} {
 		if c.port == 0 {
 			continue
@@ -351,6 +360,10 @@ func serverConfig(opts Options, p ports, sqlConf *config.SQL, frontend string) *
 	service := func(ip string, port int) config.Service {
 		return config.Service{RPC: config.RPC{GRPCPort: port, BindOnIP: ip}}
 	}
+	frontendService := service(opts.IP, p.frontend)
+	// The HTTP API serves curl and Nexus; without it the server warns at every start.
+	frontendService.RPC.HTTPPort = p.http
+	httpAddress := net.JoinHostPort(dialHost(opts.IP), strconv.Itoa(p.http))
 	conf := &config.Config{}
 	// Membership is static (see staticHosts): no ringpop listener and no membership port.
 	conf.Global.Membership.MaxJoinDuration = 30 * time.Second
@@ -367,12 +380,12 @@ func serverConfig(opts Options, p ports, sqlConf *config.SQL, frontend string) *
 		MasterClusterName:        clusterName,
 		CurrentClusterName:       clusterName,
 		ClusterInformation: map[string]cluster.ClusterInformation{
-			clusterName: {Enabled: true, InitialFailoverVersion: 1, RPCAddress: frontend},
+			clusterName: {Enabled: true, InitialFailoverVersion: 1, RPCAddress: frontend, HTTPAddress: httpAddress},
 		},
 	}
 	conf.DCRedirectionPolicy.Policy = "noop"
 	conf.Services = map[string]config.Service{
-		string(primitives.FrontendService): service(opts.IP, p.frontend),
+		string(primitives.FrontendService): frontendService,
 		string(primitives.HistoryService):  service(internal, p.history),
 		string(primitives.MatchingService): service(internal, p.matching),
 		string(primitives.WorkerService):   service(internal, p.worker),

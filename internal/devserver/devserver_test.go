@@ -5,8 +5,13 @@ import (
 	"database/sql"
 	"encoding/json"
 	"io"
+	"log/slog"
+	"maps"
+	"net"
 	"net/http"
 	"path/filepath"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -43,8 +48,12 @@ func dial(t *testing.T, srv *devserver.Server) client.Client {
 func TestEphemeralServer(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
-	srv := start(t, ctx, devserver.Options{Ephemeral: true, SearchAttributes: testSearchAttributes})
-	t.Cleanup(func() { require.NoError(t, srv.Stop()) })
+	logs := &levelRecorder{}
+	srv := start(t, ctx, devserver.Options{Ephemeral: true, SearchAttributes: testSearchAttributes, Logger: slog.New(logs)})
+	t.Cleanup(func() {
+		require.NoError(t, srv.Stop())
+		require.GreaterOrEqual(t, logs.min(), slog.LevelWarn, "server logs below warn reached the logger")
+	})
 	require.Equal(t, "default", srv.Namespace())
 	require.NotEmpty(t, srv.UIURL())
 
@@ -123,12 +132,117 @@ func TestFileServerKeepsExecutionsAcrossRestarts(t *testing.T) {
 		require.Equal(t, 1, n)
 	})
 
+	// The restart asks for one more search attribute than the database was created with.
+	opts.SearchAttributes = map[string]enumspb.IndexedValueType{"IncidentPhase": enumspb.INDEXED_VALUE_TYPE_KEYWORD}
+	maps.Copy(opts.SearchAttributes, testSearchAttributes)
 	second := start(t, ctx, opts)
 	t.Cleanup(func() { require.NoError(t, second.Stop()) })
-	desc, err := dial(t, second).DescribeWorkflowExecution(ctx, workflowID, run.GetRunID())
-	require.NoError(t, err)
-	require.Equal(t, enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, desc.GetWorkflowExecutionInfo().GetStatus())
-	require.Equal(t, "NoWorkerNeeded", desc.GetWorkflowExecutionInfo().GetType().GetName())
+	c = dial(t, second)
+
+	t.Run("execution survives the restart", func(t *testing.T) {
+		desc, err := c.DescribeWorkflowExecution(ctx, workflowID, run.GetRunID())
+		require.NoError(t, err)
+		require.Equal(t, enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, desc.GetWorkflowExecutionInfo().GetStatus())
+		require.Equal(t, "NoWorkerNeeded", desc.GetWorkflowExecutionInfo().GetType().GetName())
+	})
+	t.Run("search attribute added on restart", func(t *testing.T) {
+		resp, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: second.Namespace()})
+		require.NoError(t, err)
+		for name, typ := range opts.SearchAttributes {
+			require.Equal(t, typ, resp.GetCustomAttributes()[name], name)
+		}
+	})
+}
+
+func TestFixedPorts(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	base := freeRange(t, 6)
+
+	t.Run("port in use is an error", func(t *testing.T) {
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(base+2)))
+		require.NoError(t, err)
+		defer l.Close()
+		srv, err := devserver.Start(ctx, devserver.Options{Port: base, UIPort: base + 5})
+		require.ErrorContains(t, err, strconv.Itoa(base+2))
+		require.Nil(t, srv)
+	})
+	t.Run("services listen relative to port", func(t *testing.T) {
+		srv := start(t, ctx, devserver.Options{Port: base, UIPort: base + 5})
+		defer func() { require.NoError(t, srv.Stop()) }()
+		require.Equal(t, net.JoinHostPort("127.0.0.1", strconv.Itoa(base)), srv.FrontendAddress())
+		require.Equal(t, "http://"+net.JoinHostPort("127.0.0.1", strconv.Itoa(base+5)), srv.UIURL())
+		for offset := 1; offset <= 3; offset++ {
+			conn, err := net.Dial("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(base+offset)))
+			require.NoError(t, err, "internal service on port %d", base+offset)
+			require.NoError(t, conn.Close())
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet,
+			"http://"+net.JoinHostPort("127.0.0.1", strconv.Itoa(base+4))+"/api/v1/namespaces/default", nil)
+		require.NoError(t, err)
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err, "frontend http api")
+		require.NoError(t, res.Body.Close())
+		require.Equal(t, http.StatusOK, res.StatusCode)
+	})
+}
+
+// freeRange returns the first of n consecutive ports that are free on loopback.
+func freeRange(t *testing.T, n int) int {
+	t.Helper()
+	for range 50 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		base := l.Addr().(*net.TCPAddr).Port
+		require.NoError(t, l.Close())
+		if base+n > 65535 {
+			continue
+		}
+		free := true
+		for p := base; p < base+n && free; p++ {
+			l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
+			if err != nil {
+				free = false
+				continue
+			}
+			require.NoError(t, l.Close())
+		}
+		if free {
+			return base
+		}
+	}
+	t.Fatal("no free port range")
+	return 0
+}
+
+// levelRecorder is a slog handler that remembers the lowest level it was handed.
+type levelRecorder struct {
+	mu     sync.Mutex
+	lowest *slog.Level
+}
+
+func (r *levelRecorder) Enabled(context.Context, slog.Level) bool { return true }
+func (r *levelRecorder) WithAttrs([]slog.Attr) slog.Handler       { return r }
+func (r *levelRecorder) WithGroup(string) slog.Handler            { return r }
+
+func (r *levelRecorder) Handle(_ context.Context, rec slog.Record) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.lowest == nil || rec.Level < *r.lowest {
+		level := rec.Level
+		r.lowest = &level
+	}
+	return nil
+}
+
+// min returns the lowest level seen, or LevelError when nothing was logged.
+func (r *levelRecorder) min() slog.Level {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.lowest == nil {
+		return slog.LevelError
+	}
+	return *r.lowest
 }
 
 func TestStartRejectsBadOptions(t *testing.T) {
@@ -139,7 +253,7 @@ func TestStartRejectsBadOptions(t *testing.T) {
 		{name: "ip is not an address", opts: devserver.Options{IP: "localhost"}},
 		{name: "negative port", opts: devserver.Options{Port: -1}},
 		{name: "port leaves no room for internal services", opts: devserver.Options{Port: 65534}},
-		{name: "ui port collides with internal services", opts: devserver.Options{Port: 17233, UIPort: 17235}},
+		{name: "ui port collides with internal services", opts: devserver.Options{Port: 17233, UIPort: 17237}},
 		{name: "search attribute without a type", opts: devserver.Options{SearchAttributes: map[string]enumspb.IndexedValueType{"X": enumspb.INDEXED_VALUE_TYPE_UNSPECIFIED}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

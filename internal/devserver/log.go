@@ -10,7 +10,8 @@ import (
 )
 
 // serverLogLevel is the lowest level of the Temporal server's own logs that reaches the caller's
-// logger: the server logs a great deal at info level during normal operation.
+// logger: the server logs a great deal at info level during normal operation. Stop raises it to
+// error, because the server's internal workers warn about every poll cut short by the shutdown.
 const serverLogLevel = slog.LevelWarn
 
 // slogLogger adapts a *slog.Logger to the Temporal server's logger interface, dropping records
@@ -20,6 +21,7 @@ const serverLogLevel = slog.LevelWarn
 // out and log through it directly, skipping the level filter.
 type slogLogger struct {
 	logger *slog.Logger
+	level  *slog.LevelVar
 	attrs  []slog.Attr
 }
 
@@ -28,13 +30,14 @@ var (
 	_ log.WithLogger = slogLogger{}
 )
 
-// newServerLogger returns the logger handed to the Temporal server; a nil logger discards everything.
-func newServerLogger(logger *slog.Logger) log.Logger {
+// newServerLogger returns the logger handed to the Temporal server, which drops records below
+// level; a nil logger discards everything.
+func newServerLogger(logger *slog.Logger, level *slog.LevelVar) log.Logger {
 	if logger == nil {
 		// Still an slogLogger, so that Fatal and Panic stop the server as they should.
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return slogLogger{logger: logger.With("component", "temporal")}
+	return slogLogger{logger: logger.With("component", "temporal"), level: level}
 }
 
 func (l slogLogger) Debug(msg string, tags ...tag.Tag) { l.log(slog.LevelDebug, msg, tags) }
@@ -64,12 +67,12 @@ func (l slogLogger) With(tags ...tag.Tag) log.Logger {
 	attrs := make([]slog.Attr, 0, len(l.attrs)+len(tags))
 	attrs = append(attrs, l.attrs...)
 	attrs = append(attrs, tagsToAttrs(tags)...)
-	return slogLogger{logger: l.logger, attrs: attrs}
+	return slogLogger{logger: l.logger, level: l.level, attrs: attrs}
 }
 
 func (l slogLogger) log(level slog.Level, msg string, tags []tag.Tag) {
 	ctx := context.Background()
-	if level < serverLogLevel || !l.logger.Enabled(ctx, level) {
+	if level < l.level.Level() || !l.logger.Enabled(ctx, level) {
 		return
 	}
 	attrs := make([]slog.Attr, 0, len(l.attrs)+len(tags))
