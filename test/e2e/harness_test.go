@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,30 +32,57 @@ import (
 
 var record = flag.Bool("record", false, "write the histories of these runs to workflows/testdata/histories for the replay test")
 
-// console is the console notifier's output, safe to read while the worker writes.
+// console is the console notifier's output, safe to read while the worker writes. It notes when
+// each line arrived, for latency measurements.
 type console struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+	mu      sync.Mutex
+	partial string
+	written []written
+}
+
+type written struct {
+	at   time.Time
+	line string
 }
 
 func (c *console) Write(p []byte) (int, error) {
+	now := time.Now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.buf.Write(p)
+	text := c.partial + string(p)
+	for {
+		i := strings.IndexByte(text, '\n')
+		if i < 0 {
+			break
+		}
+		c.written = append(c.written, written{at: now, line: text[:i]})
+		text = text[i+1:]
+	}
+	c.partial = text
+	return len(p), nil
 }
 
 // lines returns the lines that contain every one of the given parts.
 func (c *console) lines(parts ...string) []string {
+	var out []string
+	for _, w := range c.matching(parts...) {
+		out = append(out, w.line)
+	}
+	return out
+}
+
+// matching returns the written lines that contain every one of the given parts.
+func (c *console) matching(parts ...string) []written {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var out []string
-	for line := range strings.Lines(c.buf.String()) {
+	var out []written
+	for _, w := range c.written {
 		match := true
 		for _, p := range parts {
-			match = match && strings.Contains(line, p)
+			match = match && strings.Contains(w.line, p)
 		}
 		if match {
-			out = append(out, strings.TrimSpace(line))
+			out = append(out, w)
 		}
 	}
 	return out
@@ -62,7 +90,7 @@ func (c *console) lines(parts ...string) []string {
 
 // firebreak is one running Firebreak: server, client, worker and HTTP server.
 type firebreak struct {
-	t       *testing.T
+	t       testing.TB
 	server  *devserver.Server
 	client  client.Client
 	service *service.Service
@@ -77,7 +105,7 @@ type options struct {
 }
 
 // startFirebreak starts the embedded server on free ports and a Firebreak worker against it.
-func startFirebreak(t *testing.T, opts options) *firebreak {
+func startFirebreak(t testing.TB, opts options) *firebreak {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -97,7 +125,7 @@ func startFirebreak(t *testing.T, opts options) *firebreak {
 	tel := telemetry.New(nil)
 	fb.client, err = temporalconn.Dial(ctx, temporalconn.Options{
 		Address: srv.FrontendAddress(), Namespace: srv.Namespace(), MetricsHandler: tel.MetricsHandler(),
-	}, nil)
+	}, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	fb.service, err = service.Start(ctx, service.Options{
 		Client: fb.client, Namespace: srv.Namespace(), Config: cfg, TrackingDir: t.TempDir(),
