@@ -90,30 +90,35 @@ func (a *Activities) DecideEngagement(ctx context.Context, req EngagementRequest
 	inWorkingHours := a.Config.WorkingHours.Contains(now, loc)
 	incidentFacts := map[string]any{"service": req.Service, "type": req.Type, "severity": req.Severity}
 
-	var who engagementDecision
-	if err := a.Policies.Decide(ctx, policies.Engagement, map[string]any{
-		"incident": incidentFacts,
-		"service": map[string]any{
-			"id": req.Service, "team": svc.Team, "escalation_team": svc.EscalationTeam,
-			"customer_facing": svc.CustomerFacing,
+	inputs := map[string]any{
+		string(policies.Engagement): map[string]any{
+			"incident": incidentFacts,
+			"service": map[string]any{
+				"id": req.Service, "team": svc.Team, "escalation_team": svc.EscalationTeam,
+				"customer_facing": svc.CustomerFacing,
+			},
 		},
-	}, &who); err != nil {
+		string(policies.Targets): map[string]any{"severity": req.Severity},
+	}
+	var who engagementDecision
+	if err := a.Policies.Decide(ctx, policies.Engagement, inputs[string(policies.Engagement)], &who); err != nil {
 		return incident.EngagementPlan{}, policyError(policies.Engagement, err)
 	}
 	serviceFacts := map[string]any{}
 	if svc.AckTimeout > 0 {
 		serviceFacts["ack_timeout_seconds"] = int(time.Duration(svc.AckTimeout).Seconds())
 	}
-	var when escalationDecision
-	if err := a.Policies.Decide(ctx, policies.Escalation, map[string]any{
+	inputs[string(policies.Escalation)] = map[string]any{
 		"incident": incidentFacts,
 		"service":  serviceFacts,
-		"clock":    map[string]any{"working_hours": inWorkingHours},
-	}, &when); err != nil {
+		"clock":    map[string]any{"working_hours": inWorkingHours, "now": now.UTC().Format(time.RFC3339)},
+	}
+	var when escalationDecision
+	if err := a.Policies.Decide(ctx, policies.Escalation, inputs[string(policies.Escalation)], &when); err != nil {
 		return incident.EngagementPlan{}, policyError(policies.Escalation, err)
 	}
 	var targets targetsDecision
-	if err := a.Policies.Decide(ctx, policies.Targets, map[string]any{"severity": req.Severity}, &targets); err != nil {
+	if err := a.Policies.Decide(ctx, policies.Targets, inputs[string(policies.Targets)], &targets); err != nil {
 		return incident.EngagementPlan{}, policyError(policies.Targets, err)
 	}
 	if len(who.Tiers) == 0 || len(when.AckTimeoutSeconds) == 0 {
@@ -129,6 +134,7 @@ func (a *Activities) DecideEngagement(ctx context.Context, req EngagementRequest
 		ResolutionTarget:  seconds(targets.ResolutionTargetSeconds),
 		Reasons:           append(append(append([]string{}, who.Reasons...), when.Reasons...), targets.Reasons...),
 		PolicyRevision:    a.Policies.Revision(),
+		PolicyInputs:      inputs,
 	}
 	for _, s := range when.AckTimeoutSeconds {
 		plan.AckTimeouts = append(plan.AckTimeouts, seconds(s))

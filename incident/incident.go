@@ -198,6 +198,9 @@ type EngagementPlan struct {
 	ResolutionTarget  time.Duration   `json:"resolution_target"`
 	Reasons           []string        `json:"reasons"`
 	PolicyRevision    string          `json:"policy_revision"`
+	// PolicyInputs are the inputs each policy decided on, by decision name, so a reviewer can
+	// reproduce the plan with `firebreak policy eval`.
+	PolicyInputs map[string]any `json:"policy_inputs,omitempty"`
 }
 
 // Levels returns the number of escalation levels.
