@@ -33,6 +33,9 @@ const (
 // QueryState is the query that returns an incident's State.
 const QueryState = "state"
 
+// SignalAlerts is the signal that feeds an incident the alerts of its group.
+const SignalAlerts = "alerts"
+
 // Search attributes Firebreak keeps current on every incident.
 var (
 	AttrService         = temporal.NewSearchAttributeKeyKeyword("IncidentService")
@@ -83,6 +86,33 @@ type IncidentInput struct {
 	Override *incident.SeverityOverride `json:"override,omitempty"`
 	// Carried is the state of a previous run when the incident continued as new.
 	Carried *State `json:"carried,omitempty"`
+	// Reopens names the resolved incident (key and run) that this one follows, when a firing alert
+	// arrived within the reopen window.
+	Reopens string `json:"reopens,omitempty"`
+	// Pending are alerts that arrived for this incident before it started.
+	Pending []AlertBatch `json:"pending,omitempty"`
+}
+
+// AlertBatch is one alerts signal: the alerts of one group that arrived together, and the routing
+// decision that grouped them.
+type AlertBatch struct {
+	Alerts  []incident.Alert `json:"alerts"`
+	Routing Routing          `json:"routing"`
+}
+
+// Routing is what the routing policy decided for a group of alerts: the incident they open and
+// what happens when they resolve.
+type Routing struct {
+	Group            string          `json:"group"`
+	Service          string          `json:"service"`
+	Type             string          `json:"type"`
+	Title            string          `json:"title"`
+	Impact           incident.Impact `json:"impact"`
+	CloseFalseAlarms bool            `json:"close_false_alarms"`
+	FalseAlarmGrace  time.Duration   `json:"false_alarm_grace"`
+	ReopenWindow     time.Duration   `json:"reopen_window"`
+	Reasons          []string        `json:"reasons,omitempty"`
+	PolicyRevision   string          `json:"policy_revision"`
 }
 
 // Validate rejects an input the workflow cannot run.
@@ -142,8 +172,15 @@ type State struct {
 	Timeline []incident.Entry         `json:"timeline"`
 	Messages []incident.Message       `json:"messages"`
 
+	Alerts        []incident.AlertRecord `json:"alerts,omitempty"`
+	AlertCount    int                    `json:"alert_count"`
+	Routing       *Routing               `json:"routing,omitempty"`
+	FalseAlarmDue *time.Time             `json:"false_alarm_due,omitempty"`
+	Reopens       string                 `json:"reopens,omitempty"`
+
 	ResolvedAt *time.Time       `json:"resolved_at,omitempty"`
 	Resolution string           `json:"resolution,omitempty"`
+	FalseAlarm bool             `json:"false_alarm,omitempty"`
 	Metrics    incident.Metrics `json:"metrics"`
 }
 
@@ -159,6 +196,7 @@ func (s *State) NextDeadline() (time.Time, string, bool) {
 	consider(s.DeferredUntil, deadlineWorkingHours)
 	consider(s.AckDeadline, deadlineAck)
 	consider(s.CommanderDue, deadlineCommander)
+	consider(s.FalseAlarmDue, deadlineFalseAlarm)
 	return at, what, what != ""
 }
 

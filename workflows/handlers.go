@@ -94,7 +94,7 @@ func (r *incidentRun) acknowledge(ctx workflow.Context, req AckRequest) (string,
 	now := workflow.Now(ctx).UTC()
 	s.Status = incident.StatusAcknowledged
 	s.AcknowledgedBy = req.By
-	s.AckDeadline, s.DeferredUntil = nil, nil
+	s.AckDeadline, s.DeferredUntil, s.FalseAlarmDue = nil, nil, nil
 	if s.AcknowledgedAt == nil {
 		s.AcknowledgedAt = &now
 		s.Metrics.TimeToAcknowledge = now.Sub(s.StartedAt)
@@ -251,7 +251,7 @@ func (r *incidentRun) resolve(ctx workflow.Context, req ResolveRequest) (string,
 	now := workflow.Now(ctx).UTC()
 	s.ResolvedAt, s.Resolution = &now, req.Summary
 	s.Status, s.Phase = incident.StatusResolved, incident.PhaseResolve
-	s.AckDeadline, s.DeferredUntil, s.CommanderDue = nil, nil, nil
+	s.AckDeadline, s.DeferredUntil, s.CommanderDue, s.FalseAlarmDue = nil, nil, nil, nil
 	s.Metrics.TimeToResolve = now.Sub(s.StartedAt)
 	s.Metrics.ResponseTarget, s.Metrics.ResolutionTarget = s.Plan.ResponseTarget, s.Plan.ResolutionTarget
 	responseMet := s.AcknowledgedAt != nil && s.Metrics.TimeToAcknowledge <= s.Plan.ResponseTarget

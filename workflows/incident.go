@@ -17,6 +17,7 @@ const (
 	deadlineAck          = "ack"
 	deadlineCommander    = "commander"
 	deadlineWorkingHours = "working-hours"
+	deadlineFalseAlarm   = "false-alarm"
 )
 
 // stepCommander is the paging step of the missed commander deadline.
@@ -42,6 +43,7 @@ type deadline struct {
 type incidentRun struct {
 	state    State
 	commands workflow.Channel
+	alerts   workflow.ReceiveChannel
 	armed    *deadline
 }
 
@@ -49,7 +51,7 @@ type incidentRun struct {
 // assess, communicate, escalate, delegate and resolve. Responders act on it through updates;
 // every escalation deadline is a durable timer.
 func Incident(ctx workflow.Context, in IncidentInput) (Summary, error) {
-	r := &incidentRun{commands: workflow.NewChannel(ctx)}
+	r := &incidentRun{commands: workflow.NewChannel(ctx), alerts: workflow.GetSignalChannel(ctx, SignalAlerts)}
 	if in.Carried != nil {
 		r.state = *in.Carried
 	} else {
@@ -62,11 +64,25 @@ func Incident(ctx workflow.Context, in IncidentInput) (Summary, error) {
 		return Summary{}, err
 	}
 	if in.Carried == nil {
+		if in.Reopens != "" {
+			r.state.Reopens = in.Reopens
+			r.record(ctx, "detect", "", "follows the resolved incident "+in.Reopens)
+		}
+		for _, b := range in.Pending {
+			r.receiveAlerts(ctx, b)
+		}
 		if err := r.open(ctx); err != nil {
 			return Summary{}, err
 		}
 	}
-	return r.loop(ctx)
+	summary, err := r.loop(ctx)
+	if err != nil {
+		return summary, err
+	}
+	if next := r.awaitReopen(ctx, r.alerts); next != nil {
+		return Summary{}, workflow.NewContinueAsNewError(ctx, IncidentWorkflowName, *next)
+	}
+	return summary, nil
 }
 
 func newState(ctx workflow.Context, in IncidentInput) State {
@@ -132,6 +148,7 @@ func (r *incidentRun) open(ctx workflow.Context) error {
 func (r *incidentRun) loop(ctx workflow.Context) (Summary, error) {
 	for r.state.Status != incident.StatusResolved {
 		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() && workflow.AllHandlersFinished(ctx) {
+			r.drainAlerts(ctx)
 			r.disarm()
 			return Summary{}, workflow.NewContinueAsNewError(ctx, IncidentWorkflowName, IncidentInput{
 				Key: r.state.Key, Service: r.state.Service, Title: r.state.Title, Carried: &r.state,
@@ -141,6 +158,12 @@ func (r *incidentRun) loop(ctx workflow.Context) (Summary, error) {
 		selector := workflow.NewSelector(ctx)
 		var cmd *command
 		selector.AddReceive(r.commands, func(c workflow.ReceiveChannel, _ bool) { c.Receive(ctx, &cmd) })
+		var batch *AlertBatch
+		selector.AddReceive(r.alerts, func(c workflow.ReceiveChannel, _ bool) {
+			var b AlertBatch
+			c.Receive(ctx, &b)
+			batch = &b
+		})
 		fired := ""
 		if r.armed != nil {
 			selector.AddFuture(r.armed.timer, func(workflow.Future) { fired = r.armed.what })
@@ -151,6 +174,10 @@ func (r *incidentRun) loop(ctx workflow.Context) (Summary, error) {
 			if err := r.onDeadline(ctx, fired); err != nil {
 				return Summary{}, err
 			}
+			continue
+		}
+		if batch != nil {
+			r.receiveAlerts(ctx, *batch)
 			continue
 		}
 		cmd.outcome, cmd.err = cmd.apply(ctx)
@@ -183,6 +210,17 @@ func (r *incidentRun) arm(ctx workflow.Context) {
 	r.armed = &deadline{at: at, what: what, timer: timer, cancel: cancel}
 }
 
+// drainAlerts records every alerts signal already delivered, so continue-as-new loses none.
+func (r *incidentRun) drainAlerts(ctx workflow.Context) {
+	for {
+		var b AlertBatch
+		if !r.alerts.ReceiveAsync(&b) {
+			return
+		}
+		r.receiveAlerts(ctx, b)
+	}
+}
+
 func (r *incidentRun) disarm() {
 	if r.armed != nil {
 		r.armed.cancel()
@@ -197,6 +235,8 @@ func (r *incidentRun) deadlineSummary(what string) string {
 		return fmt.Sprintf("ack deadline, level %d of %d", s.Level, s.Plan.Levels())
 	case deadlineCommander:
 		return "deadline for naming an incident commander"
+	case deadlineFalseAlarm:
+		return "false-alarm grace period"
 	default:
 		return "wait for working hours"
 	}
@@ -215,6 +255,8 @@ func (r *incidentRun) onDeadline(ctx workflow.Context, what string) error {
 		s.Metrics.EscalationsByDeadline++
 		timeout := s.Plan.AckTimeouts[s.Level-1]
 		return r.advance(ctx, fmt.Sprintf("nobody acknowledged level %d within %s", s.Level, timeout))
+	case deadlineFalseAlarm:
+		return r.closeFalseAlarm(ctx)
 	case deadlineCommander:
 		s.CommanderDue = nil
 		if s.Roles[incident.RoleCommander] != "" {
