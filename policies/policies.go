@@ -1,6 +1,6 @@
 // Package policies holds Firebreak's Rego decisions (severity, engagement,
-// escalation and targets), embedded in the binary, and the evaluator that
-// prepares each decision once and answers it for any input.
+// escalation, targets and routing), embedded in the binary, and the evaluator
+// that prepares each decision once and answers it for any input.
 //
 // Every decision's entry point is data.firebreak.<name>.decision and yields one
 // object that includes "reasons", the human-readable explanation of the result.
@@ -20,11 +20,14 @@ const (
 	Escalation Name = "escalation"
 	// Targets decides the response and resolution targets.
 	Targets Name = "targets"
+	// Routing decides whether an alert opens an incident, how alerts group into
+	// incidents, and the service, type, title and impact an incident starts with.
+	Routing Name = "routing"
 )
 
 // Names returns every decision in a fixed order.
 func Names() []Name {
-	return []Name{Severity, Engagement, Escalation, Targets}
+	return []Name{Severity, Engagement, Escalation, Targets, Routing}
 }
 
 // entryPoint returns the query that evaluates the decision.

@@ -3,12 +3,10 @@
 package worker
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -33,6 +31,7 @@ func Register(r sdkworker.Registry, acts *activities.Activities) {
 // Settings are what a worker's activities need besides the configuration.
 type Settings struct {
 	Config    *config.Config
+	Policies  *policies.Evaluator
 	Namespace string
 	// TrackingDir is where the built-in tracking log writes incident documents.
 	TrackingDir string
@@ -42,17 +41,8 @@ type Settings struct {
 	Registry prometheus.Registerer
 }
 
-// NewActivities loads and compiles the policies (a broken policy is an error naming file and
-// line), builds the configured notifiers and returns the activities ready to register.
-func NewActivities(ctx context.Context, s Settings) (*activities.Activities, error) {
-	bundle, err := loadPolicies(s.Config)
-	if err != nil {
-		return nil, err
-	}
-	evaluator, err := policies.NewEvaluator(ctx, bundle)
-	if err != nil {
-		return nil, fmt.Errorf("compile policies: %w", err)
-	}
+// NewActivities builds the configured notifiers and returns the activities ready to register.
+func NewActivities(s Settings) (*activities.Activities, error) {
 	notifiers, err := newNotifiers(s.Config, s.Console)
 	if err != nil {
 		return nil, err
@@ -63,24 +53,13 @@ func NewActivities(ctx context.Context, s Settings) (*activities.Activities, err
 	}
 	return &activities.Activities{
 		Config:    s.Config,
-		Policies:  evaluator,
+		Policies:  s.Policies,
 		Notifiers: notifiers,
 		Tracker:   activities.FileTracker{Dir: s.TrackingDir},
 		Metrics:   metrics,
 		Logger:    s.Logger,
 		Namespace: s.Namespace,
 	}, nil
-}
-
-func loadPolicies(cfg *config.Config) (*policies.Bundle, error) {
-	if cfg.Policies == "" {
-		return policies.Embedded()
-	}
-	bundle, err := policies.LoadDir(cfg.Policies)
-	if err != nil {
-		return nil, fmt.Errorf("load policies from %s: %w", cfg.Policies, err)
-	}
-	return bundle, nil
 }
 
 func newNotifiers(cfg *config.Config, console io.Writer) (map[string]notify.Notifier, error) {
@@ -118,17 +97,3 @@ func New(c client.Client, acts *activities.Activities) sdkworker.Worker {
 	Register(w, acts)
 	return w
 }
-
-// Run runs a worker until ctx is done, then drains it.
-func Run(ctx context.Context, c client.Client, acts *activities.Activities) error {
-	w := New(c, acts)
-	if err := w.Start(); err != nil {
-		return fmt.Errorf("start worker: %w", err)
-	}
-	<-ctx.Done()
-	w.Stop()
-	return nil
-}
-
-// DefaultTrackingDir returns the tracking log's directory under a data directory.
-func DefaultTrackingDir(dataDir string) string { return filepath.Join(dataDir, "incidents") }

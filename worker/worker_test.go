@@ -10,27 +10,28 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/firebreak-dev/firebreak/internal/config"
+	"github.com/firebreak-dev/firebreak/policies"
 	"github.com/firebreak-dev/firebreak/worker"
 )
 
-func TestBrokenPolicyStopsStartWithFileAndLine(t *testing.T) {
+func TestBrokenPolicyIsAnErrorWithFileAndLine(t *testing.T) {
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "severity.rego"), []byte("package firebreak.severity\n\ndecision := no_such_rule\n"), 0o644))
-	cfg := config.Example()
-	cfg.Policies = dir
-	_, err := worker.NewActivities(context.Background(), worker.Settings{Config: cfg, Registry: prometheus.NewRegistry()})
+	_, err := policies.Load(context.Background(), dir)
 	require.ErrorContains(t, err, "severity.rego:3")
 }
 
 func TestWebhookNotifierNeedsItsSecret(t *testing.T) {
 	cfg := config.Example()
 	cfg.Notifiers = append(cfg.Notifiers, config.Notifier{ID: "pager", Type: "webhook", URL: "https://hooks.example.com/x", SecretEnv: "FIREBREAK_TEST_UNSET_SECRET"})
-	_, err := worker.NewActivities(context.Background(), worker.Settings{Config: cfg, Registry: prometheus.NewRegistry()})
+	_, err := worker.NewActivities(worker.Settings{Config: cfg, Registry: prometheus.NewRegistry()})
 	require.EqualError(t, err, "notifier pager: environment variable FIREBREAK_TEST_UNSET_SECRET is empty")
 }
 
 func TestNewActivitiesWithTheBuiltInPolicies(t *testing.T) {
-	acts, err := worker.NewActivities(context.Background(), worker.Settings{Config: config.Example(), Registry: prometheus.NewRegistry()})
+	evaluator, err := policies.Load(context.Background(), "")
+	require.NoError(t, err)
+	acts, err := worker.NewActivities(worker.Settings{Config: config.Example(), Policies: evaluator, Registry: prometheus.NewRegistry()})
 	require.NoError(t, err)
 	require.Contains(t, acts.Notifiers, "console")
 	require.Regexp(t, `^sha256:[0-9a-f]{64}$`, acts.Policies.Revision())

@@ -105,7 +105,7 @@ func devRun(ctx context.Context, opts *DevOptions) error {
 	cfg.UIURL = srv.UIURL()
 
 	svc, stop, err := runService(ctx, temporalconn.Options{Address: srv.FrontendAddress(), Namespace: srv.Namespace()},
-		cfg, trackingDir, opts.HTTPAddr, opts.IO.Out, opts.Logger)
+		cfg, trackingDir, opts.HTTPAddr, opts.IO.Out, opts.Logger, true, true)
 	if err != nil {
 		return err
 	}
@@ -133,7 +133,7 @@ Start an incident:
 // runService dials Temporal with metrics and starts the worker and HTTP server; stop drains them
 // and closes the client.
 func runService(ctx context.Context, conn temporalconn.Options, cfg *config.Config, trackingDir, httpAddr string,
-	console io.Writer, logger *slog.Logger) (*service.Service, func(), error) {
+	console io.Writer, logger *slog.Logger, worker, alerts bool) (*service.Service, func(), error) {
 	tel := telemetry.New(logger)
 	conn.MetricsHandler = tel.MetricsHandler()
 	c, err := temporalconn.Dial(ctx, conn, logger)
@@ -142,7 +142,7 @@ func runService(ctx context.Context, conn temporalconn.Options, cfg *config.Conf
 	}
 	svc, err := service.Start(ctx, service.Options{
 		Client: c, Namespace: conn.Namespace, Config: cfg, TrackingDir: trackingDir,
-		HTTPAddr: httpAddr, Telemetry: tel, Console: console, Logger: logger,
+		HTTPAddr: httpAddr, Telemetry: tel, Console: console, Logger: logger, Worker: worker, Alerts: alerts,
 	})
 	if err != nil {
 		c.Close()

@@ -28,7 +28,7 @@ func TestNewCmdPolicyEval(t *testing.T) {
 			args: []string{"engagement", "--input", "-", "--dir", "policies"},
 			want: policyEvalOptions{Name: policies.Engagement, Input: "-", Dir: "policies"},
 		},
-		{name: "unknown decision", args: []string{"priority", "--input", "in.json"}, wantErr: `unknown decision "priority": use severity, engagement, escalation, targets`},
+		{name: "unknown decision", args: []string{"priority", "--input", "in.json"}, wantErr: `unknown decision "priority": use severity, engagement, escalation, targets, routing`},
 		{name: "missing --input", args: []string{"severity"}, wantErr: "required flag --input not set"},
 		{name: "missing name", args: []string{"--input", "in.json"}, wantErr: "accepts 1 arg(s), received 0"},
 	}

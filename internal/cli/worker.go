@@ -54,7 +54,7 @@ func workerRun(ctx context.Context, opts *WorkerOptions) error {
 	if err != nil {
 		return err
 	}
-	svc, stop, err := runService(ctx, opts.Conn, cfg, filepath.Join(opts.DataDir, "incidents"), opts.HTTPAddr, opts.IO.Out, opts.Logger)
+	svc, stop, err := runService(ctx, opts.Conn, cfg, filepath.Join(opts.DataDir, "incidents"), opts.HTTPAddr, opts.IO.Out, opts.Logger, true, false)
 	if err != nil {
 		return err
 	}

@@ -76,6 +76,8 @@ type Config struct {
 	// Notifiers deliver pages and updates. After Load or Parse, it always includes the
 	// built-in console notifier.
 	Notifiers []Notifier `yaml:"notifiers"`
+	// Alerts configures alert ingestion from Alertmanager, SNS and generic webhooks.
+	Alerts Alerts `yaml:"alerts"`
 
 	loc *time.Location
 }
@@ -228,6 +230,7 @@ func (c *Config) setDefaults() {
 			c.People[i].Notify = []string{ConsoleNotifier}
 		}
 	}
+	c.Alerts.setDefaults()
 	if _, ok := c.Notifier(ConsoleNotifier); !ok {
 		c.Notifiers = append(c.Notifiers, Notifier{ID: ConsoleNotifier, Type: NotifierTypeConsole})
 	}

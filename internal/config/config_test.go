@@ -111,6 +111,8 @@ func TestLoadErrors(t *testing.T) {
 		{"bad day", "bad_day.yaml", `bad_day.yaml:3: working_hours.days[0]: unknown day "monday": want mon, tue, wed, thu, fri, sat or sun`},
 		{"bad clock", "bad_clock.yaml", `bad_clock.yaml:3: working_hours.start: invalid time "9am": want HH:MM`},
 		{"end before start", "end_before_start.yaml", "end_before_start.yaml:4: working_hours.end: end 09:00 is not after start 17:00"},
+		{"unknown integration", "bad_alerts.yaml", `bad_alerts.yaml:5: alerts.integrations.pagerduty: unknown integration "pagerduty": want alertmanager, sns or generic`},
+		{"hmac on alertmanager", "alerts_hmac_not_generic.yaml", "alerts_hmac_not_generic.yaml:5: alerts.integrations.alertmanager.hmac_secret_env: only the generic integration signs with an HMAC secret"},
 		{"multiple errors", "multiple_errors.yaml", "multiple_errors.yaml:10: teams[0].rotation.members[1]: unknown person \"bobby\"\n" +
 			"multiple_errors.yaml:15: services[1].team: unknown team \"paymnts\""},
 	}

@@ -289,6 +289,7 @@ func (c *Config) validate(file string, root *yaml.Node) error {
 			v.errorf(p.with("ack_timeout"), "negative duration %s", s.AckTimeout)
 		}
 	}
+	v.alerts(c.Alerts)
 	return join(v.errs)
 }
 

@@ -129,7 +129,7 @@ func startFirebreak(t testing.TB, opts options) *firebreak {
 	require.NoError(t, err)
 	fb.service, err = service.Start(ctx, service.Options{
 		Client: fb.client, Namespace: srv.Namespace(), Config: cfg, TrackingDir: t.TempDir(),
-		HTTPAddr: "127.0.0.1:0", Telemetry: tel, Console: fb.console,
+		HTTPAddr: "127.0.0.1:0", Telemetry: tel, Console: fb.console, Worker: true, Alerts: true,
 	})
 	require.NoError(t, err)
 	t.Cleanup(fb.stop)

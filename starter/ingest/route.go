@@ -1,0 +1,91 @@
+// Package ingest turns alerting tools' webhooks into incident signals: it authenticates and parses
+// each request, asks the routing policy which incident each alert belongs to, coalesces each
+// group's concurrent alerts into one signal-with-start, and answers the sender only once Temporal
+// holds the alerts.
+package ingest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"github.com/firebreak-dev/firebreak/incident"
+	"github.com/firebreak-dev/firebreak/internal/config"
+	"github.com/firebreak-dev/firebreak/policies"
+	"github.com/firebreak-dev/firebreak/workflows"
+)
+
+// Router asks the routing policy which incident an alert belongs to.
+type Router struct {
+	Policies *policies.Evaluator
+	Config   *config.Config
+}
+
+// Route is the routing decision for one alert.
+type Route struct {
+	// Key is the incident key of the alert's group: the same group always has the same key.
+	Key string
+	// Open says whether the alert may start an incident; otherwise it only feeds one.
+	Open    bool
+	Routing workflows.Routing
+}
+
+type routingDecision struct {
+	Open                   bool            `json:"open"`
+	Group                  string          `json:"group"`
+	Service                string          `json:"service"`
+	Type                   string          `json:"type"`
+	Title                  string          `json:"title"`
+	Impact                 incident.Impact `json:"impact"`
+	CloseFalseAlarms       bool            `json:"close_false_alarms"`
+	FalseAlarmGraceSeconds int             `json:"false_alarm_grace_seconds"`
+	ReopenWindowSeconds    int             `json:"reopen_window_seconds"`
+	Reasons                []string        `json:"reasons"`
+}
+
+// Route evaluates the routing policy for one alert.
+func (r *Router) Route(ctx context.Context, a incident.Alert) (Route, error) {
+	settings := r.Config.Alerts
+	services := make([]string, len(r.Config.Services))
+	for i, s := range r.Config.Services {
+		services[i] = s.ID
+	}
+	input := map[string]any{
+		"alert": a,
+		"settings": map[string]any{
+			"service_labels":            settings.ServiceLabels,
+			"type_labels":               settings.TypeLabels,
+			"impact_prefix":             settings.ImpactPrefix,
+			"false_alarm_grace_seconds": int(time.Duration(settings.FalseAlarmGrace).Seconds()),
+			"reopen_window_seconds":     int(time.Duration(settings.ReopenWindow).Seconds()),
+		},
+		"services": services,
+	}
+	var d routingDecision
+	if err := r.Policies.Decide(ctx, policies.Routing, input, &d); err != nil {
+		return Route{}, fmt.Errorf("route alert %s: %w", a.Fingerprint, err)
+	}
+	if d.Group == "" {
+		return Route{}, fmt.Errorf("route alert %s: the routing policy named no group", a.Fingerprint)
+	}
+	return Route{
+		Key:  GroupKey(d.Group),
+		Open: d.Open,
+		Routing: workflows.Routing{
+			Group: d.Group, Service: d.Service, Type: d.Type, Title: d.Title, Impact: d.Impact,
+			CloseFalseAlarms: d.CloseFalseAlarms,
+			FalseAlarmGrace:  time.Duration(d.FalseAlarmGraceSeconds) * time.Second,
+			ReopenWindow:     time.Duration(d.ReopenWindowSeconds) * time.Second,
+			Reasons:          d.Reasons, PolicyRevision: r.Policies.Revision(),
+		},
+	}, nil
+}
+
+// GroupKey returns the incident key of an alert group: stable, and a valid incident key whatever
+// the group's text.
+func GroupKey(group string) string {
+	sum := sha256.Sum256([]byte(group))
+	return "alert-" + hex.EncodeToString(sum[:8])
+}
