@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"flag"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -99,9 +100,11 @@ type firebreak struct {
 
 // options for startFirebreak.
 type options struct {
-	dataDir string // empty: in memory
-	config  *config.Config
-	ui      bool
+	dataDir   string // empty: in memory
+	config    *config.Config
+	ui        bool
+	port      int          // frontend port; 0 picks free ports
+	snsClient *http.Client // for SNS certificates; nil: the default
 }
 
 // startFirebreak starts the embedded server on free ports and a Firebreak worker against it.
@@ -114,7 +117,7 @@ func startFirebreak(t testing.TB, opts options) *firebreak {
 		uiPort = 0
 	}
 	srv, err := devserver.Start(ctx, devserver.Options{
-		DataDir: opts.dataDir, UIPort: uiPort, SearchAttributes: workflows.SearchAttributes(),
+		DataDir: opts.dataDir, Port: opts.port, UIPort: uiPort, SearchAttributes: workflows.SearchAttributes(),
 	})
 	require.NoError(t, err)
 	fb := &firebreak{t: t, server: srv, console: &console{}}
@@ -130,6 +133,7 @@ func startFirebreak(t testing.TB, opts options) *firebreak {
 	fb.service, err = service.Start(ctx, service.Options{
 		Client: fb.client, Namespace: srv.Namespace(), Config: cfg, TrackingDir: t.TempDir(),
 		HTTPAddr: "127.0.0.1:0", Telemetry: tel, Console: fb.console, Worker: true, Alerts: true,
+		SNSClient: opts.snsClient,
 	})
 	require.NoError(t, err)
 	t.Cleanup(fb.stop)
