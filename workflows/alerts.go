@@ -11,7 +11,8 @@ import (
 )
 
 // receiveAlerts records a batch of alerts: each alert's latest status and count, one timeline
-// entry for the batch, and what it means when every alert has resolved.
+// entry for the batch, and what it means when every alert has resolved. It adds no commands to
+// the history (search attributes and memo do not show alerts), so a storm costs only its signals.
 func (r *incidentRun) receiveAlerts(ctx workflow.Context, b AlertBatch) {
 	s := &r.state
 	if len(b.Alerts) == 0 {
@@ -54,7 +55,6 @@ func (r *incidentRun) receiveAlerts(ctx workflow.Context, b AlertBatch) {
 	case nowAllResolved && !wasAllResolved:
 		r.record(ctx, "alert", "", "every alert resolved; resolving the incident stays with the responders")
 	}
-	r.publish(ctx)
 }
 
 func allResolved(records []incident.AlertRecord) bool {

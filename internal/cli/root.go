@@ -56,6 +56,8 @@ func NewCmdRoot(f *Factory, version string) *cobra.Command {
 		newCmdVersion(f, version, nil),
 		NewCmdDev(f, nil),
 		NewCmdWorker(f, nil),
+		NewCmdServe(f, nil),
+		newCmdAlert(f),
 	)
 	return cmd
 }

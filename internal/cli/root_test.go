@@ -75,7 +75,7 @@ func TestNewCmdRootCommands(t *testing.T) {
 	for _, sub := range cmd.Commands() {
 		names = append(names, sub.Name())
 	}
-	for _, want := range []string{"dev", "incident", "policy", "version", "worker"} {
+	for _, want := range []string{"alert", "dev", "incident", "policy", "serve", "version", "worker"} {
 		require.Contains(t, names, want)
 	}
 	incident, _, err := cmd.Find([]string{"incident"})
@@ -85,6 +85,13 @@ func TestNewCmdRootCommands(t *testing.T) {
 		names = append(names, sub.Name())
 	}
 	require.ElementsMatch(t, []string{"ack", "assign", "escalate", "impact", "list", "note", "resolve", "severity", "show", "start"}, names)
+	alert, _, err := cmd.Find([]string{"alert"})
+	require.NoError(t, err)
+	names = nil
+	for _, sub := range alert.Commands() {
+		names = append(names, sub.Name())
+	}
+	require.ElementsMatch(t, []string{"send"}, names)
 }
 
 func TestMainExitCode(t *testing.T) {

@@ -3,15 +3,21 @@ package e2e_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"slices"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
 
 	"github.com/firebreak-dev/firebreak/incident"
 	"github.com/firebreak-dev/firebreak/starter"
+	"github.com/firebreak-dev/firebreak/starter/ingest"
 	"github.com/firebreak-dev/firebreak/workflows"
 )
 
@@ -70,3 +76,94 @@ func BenchmarkStartToFirstPage(b *testing.B) {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// BenchmarkAlertStorm posts 10,000 generic alerts over 100 groups concurrently to the alert
+// webhook of a Firebreak on the embedded server, then, on the same server, makes the same
+// 10,000 signal-with-start calls straight through the SDK: the ceiling Firebreak's path is
+// compared with. It reports alerts/s accepted, incidents created (100 expected), the time from
+// a group's first alert to its first page (p50, p99), the SDK's rate and the ratio.
+func BenchmarkAlertStorm(b *testing.B) {
+	const alerts, groups, senders = 10_000, 100, 64
+	fb := startFirebreak(b, options{config: alertConfig(b)})
+	httpClient := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: senders}, Timeout: time.Minute}
+	url := "http://" + fb.service.HTTPAddr() + "/v1/alerts/generic"
+	for run := range b.N {
+		firstSent := make([]atomic.Int64, groups)
+		next := atomic.Int64{}
+		begin := time.Now()
+		var wg sync.WaitGroup
+		for range senders {
+			wg.Go(func() {
+				for i := int(next.Add(1)) - 1; i < alerts; i = int(next.Add(1)) - 1 {
+					g := i % groups
+					body := fmt.Sprintf(`{"dedup_key":"storm-%d-%d","service":"search","title":"Storm %d","impact":{"customers_affected":"some"}}`, run, g, g)
+					req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+					req.Header.Set("Authorization", "Bearer "+genericToken)
+					req.Header.Set("Content-Type", "application/json")
+					firstSent[g].CompareAndSwap(0, time.Now().UnixNano())
+					resp, err := httpClient.Do(req)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusAccepted {
+						b.Errorf("alert %d: HTTP %d", i, resp.StatusCode)
+					}
+				}
+			})
+		}
+		wg.Wait()
+		elapsed := time.Since(begin)
+		b.ReportMetric(float64(alerts)/elapsed.Seconds(), "alerts/s")
+
+		var latencies []time.Duration
+		incidents := 0
+		for g := range groups {
+			key := ingest.GroupKey(fmt.Sprintf("storm-%d-%d", run, g))
+			incidents += fb.incidentRuns(key)
+			var pages []written
+			require.Eventually(b, func() bool {
+				pages = fb.console.matching("PAGE", workflows.WorkflowID(key)+" ")
+				return len(pages) > 0
+			}, time.Minute, 50*time.Millisecond, "no page for %s", key)
+			latencies = append(latencies, pages[0].at.Sub(time.Unix(0, firstSent[g].Load())))
+		}
+		require.Equal(b, groups, incidents, "one incident per group")
+		b.ReportMetric(float64(incidents), "incidents")
+		slices.Sort(latencies)
+		b.ReportMetric(ms(latencies[len(latencies)/2]), "first-page-p50-ms")
+		b.ReportMetric(ms(latencies[len(latencies)*99/100]), "first-page-p99-ms")
+
+		ceiling := sdkSignalWithStartRate(b, fb, run, alerts, groups, senders)
+		b.ReportMetric(ceiling, "sdk-signal-with-start/s")
+		b.ReportMetric(float64(alerts)/elapsed.Seconds()/ceiling*100, "%-of-sdk")
+	}
+}
+
+// sdkSignalWithStartRate makes the storm's signal-with-start calls straight through the SDK, one
+// alert per call, and returns calls per second.
+func sdkSignalWithStartRate(b *testing.B, fb *firebreak, run, alerts, groups, senders int) float64 {
+	next := atomic.Int64{}
+	begin := time.Now()
+	var wg sync.WaitGroup
+	for range senders {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < alerts; i = int(next.Add(1)) - 1 {
+				key := fmt.Sprintf("raw-%d-%d", run, i%groups)
+				signal := workflows.AlertBatch{Alerts: []incident.Alert{{Source: "generic", Fingerprint: key, GroupKey: key, Status: "firing", Title: "Storm"}}}
+				_, err := fb.client.SignalWithStartWorkflow(context.Background(), workflows.WorkflowID(key), workflows.SignalAlerts, signal,
+					client.StartWorkflowOptions{ID: workflows.WorkflowID(key), TaskQueue: workflows.TaskQueue},
+					workflows.IncidentWorkflowName, workflows.IncidentInput{Key: key, Source: "generic", Service: "search", Title: "Storm",
+						Impact: incident.Impact{CustomersAffected: "some"}})
+				if err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return float64(alerts) / time.Since(begin).Seconds()
+}

@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/spf13/cobra"
+
+	"github.com/firebreak-dev/firebreak/internal/temporalconn"
+)
+
+// ServeOptions are the settings of `firebreak serve`.
+type ServeOptions struct {
+	IO         IOStreams
+	Logger     *slog.Logger
+	Conn       temporalconn.Options
+	HTTPAddr   string
+	ConfigPath string
+}
+
+// NewCmdServe returns `firebreak serve`: the stateless HTTP front that takes alert webhooks and
+// signals incidents on an existing Temporal cluster, with no worker. Run as many as needed.
+func NewCmdServe(f *Factory, runF func(context.Context, *ServeOptions) error) *cobra.Command {
+	opts := &ServeOptions{IO: f.IO, Logger: f.Logger}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the alert webhooks against a Temporal cluster",
+		Long: "Serve the alert webhooks (POST /v1/alerts/alertmanager, /v1/alerts/sns and " +
+			"/v1/alerts/generic) with /healthz and /metrics, starting and signalling incidents on an " +
+			"existing Temporal cluster; run `firebreak worker` beside it to carry them. Connect with " +
+			"--address and --namespace, mutual TLS with --tls-cert, --tls-key and --tls-ca, or an API " +
+			"key in $" + temporalconn.APIKeyEnv + ". Each integration accepts nothing until its token " +
+			"is configured. The server keeps no state: run as many copies as needed behind a load balancer.",
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts.Conn = f.Conn.FromEnv()
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return serveRun(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.HTTPAddr, "http", "127.0.0.1:8080", "HTTP `address` for the alert webhooks, /healthz and /metrics")
+	fl.StringVar(&opts.ConfigPath, "config", "", "configuration `file`; the built-in example when empty")
+	return cmd
+}
+
+// serveRun serves the alert webhooks until ctx is done.
+func serveRun(ctx context.Context, opts *ServeOptions) error {
+	cfg, err := loadConfig(opts.ConfigPath)
+	if err != nil {
+		return err
+	}
+	svc, stop, err := runService(ctx, opts.Conn, cfg, "", opts.HTTPAddr, opts.IO.Out, opts.Logger, false, true)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	fmt.Fprintf(opts.IO.Out, "Firebreak alert webhooks for Temporal at %s (namespace %s): "+
+		"http://%[3]s/v1/alerts/alertmanager, http://%[3]s/v1/alerts/sns, http://%[3]s/v1/alerts/generic.\n",
+		opts.Conn.Address, opts.Conn.Namespace, svc.HTTPAddr())
+	<-ctx.Done()
+	fmt.Fprintln(opts.IO.Out, "Stopping.")
+	return nil
+}
