@@ -44,12 +44,12 @@ type group struct {
 
 // batch is alerts that travel in one signal, and the callers waiting for it.
 type batch struct {
-	key     string
-	route   Route
-	open    bool
-	alerts  []incident.Alert
-	done    chan struct{}
-	err     error
+	key    string
+	route  Route
+	open   bool
+	alerts []incident.Alert
+	done   chan struct{}
+	err    error
 }
 
 // Submit queues alerts of one group (all with the same route key) and waits until Temporal holds
