@@ -107,6 +107,12 @@ func writeReport(out io.Writer, s workflows.State, url string) error {
 	if s.CommanderDue != nil {
 		line("  commander due\t%s", stamp(*s.CommanderDue))
 	}
+	if s.FalseAlarmDue != nil {
+		line("  false alarm at\t%s, unless an alert fires again", stamp(*s.FalseAlarmDue))
+	}
+	if s.Reopens != "" {
+		line("  follows\t%s", s.Reopens)
+	}
 	line("  started\t%s", stamp(s.StartedAt))
 	if s.ResolvedAt != nil {
 		line("  resolved\t%s: %s", stamp(*s.ResolvedAt), s.Resolution)
@@ -132,6 +138,14 @@ func writeReport(out io.Writer, s workflows.State, url string) error {
 				acked = "yes, " + stamp(*r.AcknowledgedAt)
 			}
 			line("  %s\t%s\t%d\t%s\t%s", r.Person, orDash(r.Team), r.Level, stamp(r.PagedAt), acked)
+		}
+	}
+
+	if len(s.Alerts) > 0 {
+		line("\nAlerts (%d received)", s.AlertCount)
+		line("  FINGERPRINT\tSOURCE\tSTATUS\tCOUNT\tFIRST SEEN\tLAST SEEN\tTITLE")
+		for _, a := range s.Alerts {
+			line("  %s\t%s\t%s\t%d\t%s\t%s\t%s", a.Fingerprint, a.Source, a.Status, a.Count, stamp(a.FirstSeen), stamp(a.LastSeen), oneLine(a.Title))
 		}
 	}
 

@@ -72,6 +72,9 @@ func showState() workflows.State {
 		},
 		Messages: []incident.Message{{Audience: incident.AudienceInternal, At: at(2), Text: "Checkout is down for all customers."}},
 		Metrics:  incident.Metrics{TimeToAcknowledge: 4 * time.Minute, PagesSent: 2, EscalationsByDeadline: 1},
+		Alerts: []incident.AlertRecord{{Fingerprint: "3c4f2b1a9e8d7c6b", Source: "alertmanager", Title: "Checkout error rate above 5%",
+			Status: "firing", Count: 3, FirstSeen: at(0), LastSeen: at(3)}},
+		AlertCount: 3,
 	}
 }
 
