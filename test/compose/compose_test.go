@@ -47,7 +47,7 @@ func service(t *testing.T, p *types.Project, name string) types.ServiceConfig {
 
 func TestServicesExist(t *testing.T) {
 	p := loadProject(t)
-	for _, name := range []string{"postgresql", "temporal-schema", "temporal", "temporal-setup", "temporal-ui", "firebreak"} {
+	for _, name := range []string{"postgresql", "temporal-schema", "temporal", "temporal-setup", "temporal-ui", "firebreak", "firebreak-alerts"} {
 		t.Run(name, func(t *testing.T) {
 			service(t, p, name)
 		})
@@ -65,6 +65,7 @@ func TestLongRunningServicesHaveHealthChecks(t *testing.T) {
 		{name: "temporal frontend port is open", service: "temporal", probe: "7233"},
 		{name: "web ui answers healthz", service: "temporal-ui", probe: "/healthz"},
 		{name: "firebreak answers healthz", service: "firebreak", probe: "http://127.0.0.1:8080/healthz"},
+		{name: "firebreak-alerts answers healthz", service: "firebreak-alerts", probe: "http://127.0.0.1:8080/healthz"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			hc := service(t, p, tc.service).HealthCheck
@@ -109,6 +110,7 @@ func TestDependencies(t *testing.T) {
 		{name: "ui waits for server", service: "temporal-ui", dependsOn: "temporal", condition: types.ServiceConditionHealthy},
 		{name: "firebreak waits for server", service: "firebreak", dependsOn: "temporal", condition: types.ServiceConditionHealthy},
 		{name: "firebreak waits for setup", service: "firebreak", dependsOn: "temporal-setup", condition: types.ServiceConditionCompletedSuccessfully},
+		{name: "the webhooks wait for the worker", service: "firebreak-alerts", dependsOn: "firebreak", condition: types.ServiceConditionHealthy},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dep, ok := service(t, p, tc.service).DependsOn[tc.dependsOn]
@@ -173,6 +175,7 @@ func TestPorts(t *testing.T) {
 		{name: "temporal grpc", service: "temporal", target: 7233, published: "7233"},
 		{name: "web ui on the dev server's port", service: "temporal-ui", target: 8080, published: "8233"},
 		{name: "firebreak health and metrics", service: "firebreak", target: 8080, published: "8080"},
+		{name: "firebreak alert webhooks", service: "firebreak-alerts", target: 8080, published: "8081"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var found bool
@@ -205,5 +208,21 @@ func TestDockerfile(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			require.Contains(t, text, tc.want)
 		})
+	}
+}
+
+func TestFirebreakAlertsService(t *testing.T) {
+	p := loadProject(t)
+	s := service(t, p, "firebreak-alerts")
+	require.Equal(t, service(t, p, "firebreak").Image, s.Image, "runs the image the firebreak service builds")
+	require.Equal(t, types.ShellCommand{
+		"serve",
+		"--address", "temporal:7233",
+		"--namespace", "default",
+		"--http", "0.0.0.0:8080",
+		"--config", "/etc/firebreak/firebreak.yaml",
+	}, s.Command)
+	for _, name := range []string{"FIREBREAK_ALERTMANAGER_TOKEN", "FIREBREAK_SNS_TOKEN", "FIREBREAK_GENERIC_TOKEN"} {
+		require.Contains(t, s.Environment, name, "the example configuration reads the token from %s", name)
 	}
 }
