@@ -107,10 +107,14 @@ func TestAlertsOpenFeedAndResolveOneIncident(t *testing.T) {
 	require.Equal(t, "firing", s.Alerts[1].Status)
 	require.Nil(t, s.FalseAlarmDue, "one alert still fires")
 	require.Equal(t, 1, fb.incidentRuns(key))
+	fb.recordHistory(key, "alerts")
 }
 
 func TestFiftyConcurrentDuplicatesMakeOneIncident(t *testing.T) {
-	fb := startFirebreak(t, options{config: alertConfig(t)})
+	cfg := alertConfig(t)
+	cfg.Alerts.FalseAlarmGrace = config.Duration(2 * time.Second)
+	cfg.Alerts.ReopenWindow = config.Duration(time.Minute)
+	fb := startFirebreak(t, options{config: cfg})
 	body := fixture(t, "generic_firing.json")
 	var wg sync.WaitGroup
 	statuses := make([]int, 50)
@@ -138,8 +142,33 @@ func TestFiftyConcurrentDuplicatesMakeOneIncident(t *testing.T) {
 		"Content-Type": {"application/json"}, notify.HeaderTimestamp: {ts}, notify.HeaderSignature: {notify.Sign(genericSecret, ts, resolved)},
 	}, resolved)
 	require.Equal(t, http.StatusAccepted, status, answer)
-	require.Eventually(t, func() bool { return fb.state(key).FalseAlarmDue != nil }, waitFor, 100*time.Millisecond,
-		"every alert resolved before anyone acknowledged")
+	require.Eventually(t, func() bool { s = fb.state(key); return s.FalseAlarm && s.Status == "resolved" }, waitFor, 100*time.Millisecond,
+		"every alert resolved before anyone acknowledged: a false alarm after the grace period")
+	first := fb.runs(key)
+	require.Len(t, first, 1)
+
+	// Within the reopen window a firing alert starts a new incident that follows the resolved one.
+	status, answer = fb.post("/v1/alerts/generic", bearer(genericToken, "application/json"), body)
+	require.Equal(t, http.StatusAccepted, status, answer)
+	require.Eventually(t, func() bool { return fb.incidentRuns(key) == 2 }, waitFor, 100*time.Millisecond)
+	require.Eventually(t, func() bool { s = fb.state(key); return len(s.Responders) == 1 }, waitFor, 100*time.Millisecond)
+	require.Contains(t, s.Reopens, first[0])
+	require.Equal(t, 1, s.AlertCount)
+	fb.recordRunHistory(key, first[0], "alerts-false-alarm-reopened")
+}
+
+// runs returns the run IDs of an incident's workflow, newest first.
+func (fb *firebreak) runs(key string) []string {
+	fb.t.Helper()
+	resp, err := fb.client.ListWorkflow(context.Background(), &workflowservice.ListWorkflowExecutionsRequest{
+		Namespace: fb.server.Namespace(), Query: fmt.Sprintf("WorkflowId = '%s'", workflows.WorkflowID(key)),
+	})
+	require.NoError(fb.t, err)
+	var ids []string
+	for _, e := range resp.GetExecutions() {
+		ids = append(ids, e.GetExecution().GetRunId())
+	}
+	return ids
 }
 
 func TestAlertWebhooksRejectBadRequests(t *testing.T) {

@@ -178,10 +178,13 @@ func (fb *firebreak) state(key string) workflows.State {
 	return s
 }
 
-// history returns an incident's workflow history.
-func (fb *firebreak) history(key string) *historypb.History {
+// history returns the workflow history of an incident's latest run.
+func (fb *firebreak) history(key string) *historypb.History { return fb.runHistory(key, "") }
+
+// runHistory returns the workflow history of one run of an incident.
+func (fb *firebreak) runHistory(key, runID string) *historypb.History {
 	fb.t.Helper()
-	iter := fb.client.GetWorkflowHistory(context.Background(), workflows.WorkflowID(key), "", false,
+	iter := fb.client.GetWorkflowHistory(context.Background(), workflows.WorkflowID(key), runID, false,
 		enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	h := &historypb.History{}
 	for iter.HasNext() {
@@ -192,13 +195,17 @@ func (fb *firebreak) history(key string) *historypb.History {
 	return h
 }
 
-// recordHistory saves an incident's history for the replay test when -record is given.
-func (fb *firebreak) recordHistory(key, name string) {
+// recordHistory saves the history of an incident's latest run for the replay test when -record
+// is given.
+func (fb *firebreak) recordHistory(key, name string) { fb.recordRunHistory(key, "", name) }
+
+// recordRunHistory saves the history of one run of an incident when -record is given.
+func (fb *firebreak) recordRunHistory(key, runID, name string) {
 	fb.t.Helper()
 	if !*record {
 		return
 	}
-	data, err := protojson.MarshalOptions{Indent: "  "}.Marshal(fb.history(key))
+	data, err := protojson.MarshalOptions{Indent: "  "}.Marshal(fb.runHistory(key, runID))
 	require.NoError(fb.t, err)
 	dir := filepath.Join("..", "..", "workflows", "testdata", "histories")
 	require.NoError(fb.t, os.MkdirAll(dir, 0o755))
