@@ -79,12 +79,7 @@ func (c *Client) Start(ctx context.Context, req StartRequest) (Started, error) {
 		StaticSummary:                            req.Title,
 		StaticDetails:                            fmt.Sprintf("Service **%s**, type **%s**, from %s.", req.Service, req.Type, req.Source),
 		Memo:                                     map[string]any{"title": req.Title},
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			workflows.AttrService.ValueSet(req.Service),
-			workflows.AttrType.ValueSet(req.Type),
-			workflows.AttrStatus.ValueSet(string(incident.StatusTriggered)),
-			workflows.AttrPhase.ValueSet(string(incident.PhaseDetect)),
-		),
+		TypedSearchAttributes:                    workflows.StartSearchAttributes(req.Service, req.Type),
 	}, workflows.IncidentWorkflowName, in)
 	started := Started{Key: req.Key, WorkflowID: id, URL: c.WorkflowURL(id)}
 	var already *serviceerror.WorkflowExecutionAlreadyStarted

@@ -61,6 +61,17 @@ func SearchAttributes() map[string]enumspb.IndexedValueType {
 	}
 }
 
+// StartSearchAttributes are the search attributes an incident starts with, so that it is listed
+// before its first workflow task runs.
+func StartSearchAttributes(service, incidentType string) temporal.SearchAttributes {
+	return temporal.NewSearchAttributes(
+		AttrService.ValueSet(service),
+		AttrType.ValueSet(incidentType),
+		AttrStatus.ValueSet(string(incident.StatusTriggered)),
+		AttrPhase.ValueSet(string(incident.PhaseDetect)),
+	)
+}
+
 var keyPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 
 // ValidateKey reports whether key can name an incident: lowercase letters, digits and dashes.

@@ -25,8 +25,12 @@ type Telemetry struct {
 	closer   io.Closer
 }
 
-// New creates a registry with Go and process metrics and an SDK metrics handler bound to it.
+// New creates a registry with Go and process metrics and an SDK metrics handler bound to it;
+// logger (nil discards) hears of metrics that could not be registered.
 func New(logger *slog.Logger) *Telemetry {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reporter := tallyprom.NewReporter(tallyprom.Options{

@@ -22,8 +22,8 @@ import (
 
 // Firing and Resolved are the two statuses of an Alert.
 const (
-	Firing   = "firing"
-	Resolved = "resolved"
+	Firing   = incident.AlertFiring
+	Resolved = incident.AlertResolved
 )
 
 // Sources of an Alert, as set in Alert.Source.

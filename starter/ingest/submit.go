@@ -10,7 +10,6 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/firebreak-dev/firebreak/incident"
 	"github.com/firebreak-dev/firebreak/workflows"
@@ -148,12 +147,7 @@ func (s *Submitter) send(b *batch) error {
 		StaticSummary:         routing.Title,
 		StaticDetails:         fmt.Sprintf("Alert group `%s`, service **%s**.", routing.Group, routing.Service),
 		Memo:                  map[string]any{"title": routing.Title},
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			workflows.AttrService.ValueSet(routing.Service),
-			workflows.AttrType.ValueSet(routing.Type),
-			workflows.AttrStatus.ValueSet(string(incident.StatusTriggered)),
-			workflows.AttrPhase.ValueSet(string(incident.PhaseDetect)),
-		),
+		TypedSearchAttributes: workflows.StartSearchAttributes(routing.Service, routing.Type),
 	}, workflows.IncidentWorkflowName, in)
 	if err != nil {
 		return fmt.Errorf("signal-with-start incident %s: %w", b.key, err)
