@@ -101,7 +101,7 @@ func TestIncidentLifecycleThroughTheCLI(t *testing.T) {
 }
 
 func TestEscalationOnTheRealServer(t *testing.T) {
-	fb := startFirebreak(t, options{config: exampleWithAckTimeout(2 * time.Second)})
+	fb := startFirebreak(t, options{config: exampleWithAckTimeout(4 * time.Second)})
 	fb.cli("incident", "start", "--service", "search", "--title", "Search is slow", "--impact", "customers=some", "--id", "search-2")
 
 	// Nobody acknowledges: the durable timer pages level 2, the owning and the escalation team.
@@ -141,13 +141,13 @@ func TestEscalationOnTheRealServer(t *testing.T) {
 
 func TestMissedDeadlineFiresOnceAfterRestart(t *testing.T) {
 	dir := t.TempDir()
-	cfg := exampleWithAckTimeout(3 * time.Second)
+	cfg := exampleWithAckTimeout(8 * time.Second)
 	fb := startFirebreak(t, options{dataDir: dir, config: cfg})
 	fb.cli("incident", "start", "--service", "search", "--title", "Search is down", "--impact", "customers=all", "--id", "restart-1")
 	require.Eventually(t, func() bool { return len(fb.state("restart-1").Responders) == 1 }, waitFor, 50*time.Millisecond)
 	fb.stop()
 
-	time.Sleep(4 * time.Second) // the level 1 deadline passes while Firebreak is down
+	time.Sleep(9 * time.Second) // the level 1 deadline passes while Firebreak is down
 
 	fb = startFirebreak(t, options{dataDir: dir, config: cfg})
 	require.Eventually(t, func() bool { return fb.state("restart-1").Level >= 2 }, waitFor, 50*time.Millisecond)
