@@ -53,7 +53,7 @@ func NewCmdDev(f *Factory, runF func(context.Context, *DevOptions) error) *cobra
 		Short: "Run Firebreak with an embedded Temporal server and Web UI",
 		Long: "Run a real Temporal server in-process (SQLite under --data-dir, or in memory with " +
 			"--ephemeral) with its Web UI, a Firebreak worker, and Firebreak's HTTP server with " +
-			"/healthz and /metrics. Incidents and their deadlines survive a restart on the same data " +
+			"/healthz, /metrics and the alert webhooks. Incidents and their deadlines survive a restart on the same data " +
 			"directory. Stop with Ctrl-C.",
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -75,7 +75,7 @@ func NewCmdDev(f *Factory, runF func(context.Context, *DevOptions) error) *cobra
 	fl.BoolVar(&opts.Server.Ephemeral, "ephemeral", false, "keep everything in memory; nothing survives a restart")
 	fl.IntVar(&opts.Server.Port, "port", 7233, "Temporal frontend `port`")
 	fl.IntVar(&opts.Server.UIPort, "ui-port", 8233, "Temporal Web UI `port`")
-	fl.StringVar(&opts.HTTPAddr, "http", "127.0.0.1:8080", "Firebreak HTTP `address` (/healthz, /metrics)")
+	fl.StringVar(&opts.HTTPAddr, "http", "127.0.0.1:8080", "Firebreak HTTP `address` (/healthz, /metrics, /v1/alerts/)")
 	fl.StringVar(&opts.ConfigPath, "config", "", "configuration `file`; the built-in example when empty")
 	return cmd
 }
@@ -118,13 +118,13 @@ func devRun(ctx context.Context, opts *DevOptions) error {
 	fmt.Fprintf(opts.IO.Out, `Firebreak is running. Stop it with Ctrl-C.
   Temporal frontend  %s (namespace %s)
   Temporal Web UI    %s
-  Firebreak HTTP     http://%s/healthz  http://%s/metrics
+  Firebreak HTTP     http://%s  (/healthz, /metrics, alert webhooks under /v1/alerts/)
   Storage            %s
   Configuration      %s
 
 Start an incident:
   firebreak incident start --service checkout --title "Checkout errors" --impact customers=some
-`, srv.FrontendAddress(), srv.Namespace(), srv.UIURL(), svc.HTTPAddr(), svc.HTTPAddr(), storage, describeConfig(opts.ConfigPath))
+`, srv.FrontendAddress(), srv.Namespace(), srv.UIURL(), svc.HTTPAddr(), storage, describeConfig(opts.ConfigPath))
 	<-ctx.Done()
 	fmt.Fprintln(opts.IO.Out, "Stopping: draining the worker.")
 	return nil
