@@ -21,13 +21,10 @@ func TestNewCmdAlertSend(t *testing.T) {
 		URL: "http://127.0.0.1:8080", DedupKey: "test-checkout", Service: "checkout",
 		Title: "Test alert from firebreak alert send", Status: "firing", Output: "text",
 	}
-	tests := []struct {
-		name    string
-		env     map[string]string
-		args    []string
-		want    alertSendOptions
-		wantErr string
-	}{
+	for _, name := range []string{EnvURL, EnvGenericToken} {
+		t.Setenv(name, "") // unless a case sets it
+	}
+	testParse(t, newCmdAlertSend, []parseCase[alertSendOptions]{
 		{name: "defaults", args: []string{"--service", "checkout"}, want: defaults},
 		{
 			name: "environment",
@@ -76,25 +73,11 @@ func TestNewCmdAlertSend(t *testing.T) {
 		{name: "bad url", args: []string{"--service", "s", "--url", "localhost:8080"}, wantErr: `invalid --url "localhost:8080"`},
 		{name: "bad output", args: []string{"--service", "s", "-o", "yaml"}, wantErr: `invalid --output "yaml": use text or json`},
 		{name: "positional argument", args: []string{"--service", "s", "extra"}, wantErr: "unknown command"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			for _, name := range []string{EnvURL, EnvGenericToken} {
-				t.Setenv(name, tt.env[name])
-			}
-			got, err := parse(t, newCmdAlertSend, tt.args)
-			if tt.wantErr != "" {
-				requireUsageError(t, err, tt.wantErr)
-				require.Nil(t, got)
-				return
-			}
-			require.NoError(t, err)
-			require.NotNil(t, got.HTTPClient)
-			require.Equal(t, 15*time.Second, got.HTTPClient.Timeout)
-			got.IO, got.HTTPClient = IOStreams{}, nil
-			require.Equal(t, tt.want, *got)
-		})
-	}
+	}, func(t *testing.T, o *alertSendOptions) {
+		require.NotNil(t, o.HTTPClient)
+		require.Equal(t, 15*time.Second, o.HTTPClient.Timeout)
+		o.IO, o.HTTPClient = IOStreams{}, nil
+	})
 }
 
 func TestAlertSendRun(t *testing.T) {

@@ -64,6 +64,40 @@ func parse[O any](t *testing.T, newCmd func(*Factory, func(context.Context, *O) 
 	return got, err
 }
 
+// parseCase is one flag-parsing case: the command line, the environment it runs in, and either
+// the options it must give or the usage error it must cause.
+type parseCase[O any] struct {
+	name    string
+	env     map[string]string
+	args    []string
+	want    O
+	wantErr string
+}
+
+// testParse runs each case through the command newCmd builds, as a subtest named after the case.
+// A case with wantErr must fail with a usage error containing it, before the command runs. Any
+// other case must run with options equal to want once blank has checked and blanked the fields
+// that cannot be compared, such as the IO streams and the clients.
+func testParse[O any](t *testing.T, newCmd func(*Factory, func(context.Context, *O) error) *cobra.Command, cases []parseCase[O], blank func(*testing.T, *O)) {
+	t.Helper()
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			for name, value := range tt.env {
+				t.Setenv(name, value)
+			}
+			got, err := parse(t, newCmd, tt.args)
+			if tt.wantErr != "" {
+				requireUsageError(t, err, tt.wantErr)
+				require.Nil(t, got)
+				return
+			}
+			require.NoError(t, err)
+			blank(t, got)
+			require.Equal(t, tt.want, *got)
+		})
+	}
+}
+
 // requireUsageError checks err is a usage error containing want.
 func requireUsageError(t *testing.T, err error, want string) {
 	t.Helper()

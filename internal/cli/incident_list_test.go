@@ -19,12 +19,7 @@ import (
 )
 
 func TestNewCmdList(t *testing.T) {
-	tests := []struct {
-		name    string
-		args    []string
-		want    listOptions
-		wantErr string
-	}{
+	testParse(t, newCmdList, []parseCase[listOptions]{
 		{name: "defaults", args: nil, want: listOptions{Filter: starter.ListFilter{Limit: 100}, Output: "text"}},
 		{
 			name: "filters",
@@ -37,20 +32,7 @@ func TestNewCmdList(t *testing.T) {
 		{name: "limit not a number", args: []string{"--limit", "ten"}, wantErr: `invalid argument "ten" for "--limit"`},
 		{name: "bad output", args: []string{"-o", "csv"}, wantErr: `invalid --output "csv"`},
 		{name: "positional argument", args: []string{"checkout"}, wantErr: "unknown command"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := parse(t, newCmdList, tt.args)
-			if tt.wantErr != "" {
-				requireUsageError(t, err, tt.wantErr)
-				require.Nil(t, got)
-				return
-			}
-			require.NoError(t, err)
-			got.IO, got.Starter = IOStreams{}, nil
-			require.Equal(t, tt.want, *got)
-		})
-	}
+	}, func(_ *testing.T, o *listOptions) { o.IO, o.Starter = IOStreams{}, nil })
 }
 
 // execution returns one visibility row as the incident workflow leaves it.

@@ -16,31 +16,13 @@ import (
 )
 
 func TestNewCmdShow(t *testing.T) {
-	tests := []struct {
-		name    string
-		args    []string
-		want    showOptions
-		wantErr string
-	}{
+	testParse(t, newCmdShow, []parseCase[showOptions]{
 		{name: "text", args: []string{"chk-1"}, want: showOptions{Key: "chk-1", Output: "text"}},
 		{name: "json", args: []string{"chk-1", "-o", "json"}, want: showOptions{Key: "chk-1", Output: "json"}},
 		{name: "bad output", args: []string{"chk-1", "-o", "table"}, wantErr: `invalid --output "table"`},
 		{name: "missing key", args: nil, wantErr: "accepts 1 arg(s), received 0"},
 		{name: "invalid key", args: []string{"incident/1"}, wantErr: "invalid incident key"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := parse(t, newCmdShow, tt.args)
-			if tt.wantErr != "" {
-				requireUsageError(t, err, tt.wantErr)
-				require.Nil(t, got)
-				return
-			}
-			require.NoError(t, err)
-			got.IO, got.Starter = IOStreams{}, nil
-			require.Equal(t, tt.want, *got)
-		})
-	}
+	}, func(_ *testing.T, o *showOptions) { o.IO, o.Starter = IOStreams{}, nil })
 }
 
 // showState is an acknowledged sev1 incident at its second escalation level.

@@ -12,12 +12,7 @@ import (
 )
 
 func TestNewCmdPolicyEval(t *testing.T) {
-	tests := []struct {
-		name    string
-		args    []string
-		want    policyEvalOptions
-		wantErr string
-	}{
+	testParse(t, newCmdPolicyEval, []parseCase[policyEvalOptions]{
 		{
 			name: "severity",
 			args: []string{"severity", "--input", "in.json"},
@@ -31,20 +26,7 @@ func TestNewCmdPolicyEval(t *testing.T) {
 		{name: "unknown decision", args: []string{"priority", "--input", "in.json"}, wantErr: `unknown decision "priority": use severity, engagement, escalation, targets, routing`},
 		{name: "missing --input", args: []string{"severity"}, wantErr: "required flag --input not set"},
 		{name: "missing name", args: []string{"--input", "in.json"}, wantErr: "accepts 1 arg(s), received 0"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := parse(t, newCmdPolicyEval, tt.args)
-			if tt.wantErr != "" {
-				requireUsageError(t, err, tt.wantErr)
-				require.Nil(t, got)
-				return
-			}
-			require.NoError(t, err)
-			got.IO = IOStreams{}
-			require.Equal(t, tt.want, *got)
-		})
-	}
+	}, func(_ *testing.T, o *policyEvalOptions) { o.IO = IOStreams{} })
 }
 
 func TestPolicyEvalRun(t *testing.T) {

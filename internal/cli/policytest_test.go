@@ -8,30 +8,12 @@ import (
 )
 
 func TestNewCmdPolicyTest(t *testing.T) {
-	tests := []struct {
-		name    string
-		args    []string
-		want    policyTestOptions
-		wantErr string
-	}{
+	testParse(t, newCmdPolicyTest, []parseCase[policyTestOptions]{
 		{name: "built-in", args: nil, want: policyTestOptions{}},
 		{name: "directory, verbose", args: []string{"--dir", "./policies", "-v"}, want: policyTestOptions{Dir: "./policies", Verbose: true}},
 		{name: "configuration file", args: []string{"--config", "firebreak.yaml"}, want: policyTestOptions{Config: "firebreak.yaml"}},
 		{name: "positional argument", args: []string{"severity"}, wantErr: "unknown command"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := parse(t, newCmdPolicyTest, tt.args)
-			if tt.wantErr != "" {
-				requireUsageError(t, err, tt.wantErr)
-				require.Nil(t, got)
-				return
-			}
-			require.NoError(t, err)
-			got.IO = IOStreams{}
-			require.Equal(t, tt.want, *got)
-		})
-	}
+	}, func(_ *testing.T, o *policyTestOptions) { o.IO = IOStreams{} })
 }
 
 func TestPolicyTestRun(t *testing.T) {

@@ -15,45 +15,28 @@ func TestNewCmdServe(t *testing.T) {
 	conn := temporalconn.Options{Address: "temporal:7233", Namespace: "ops", TLSCA: "ca.pem"}
 	withKey := conn
 	withKey.APIKey = "key-1"
-	tests := []struct {
-		name    string
-		args    []string
-		apiKey  string
-		want    ServeOptions
-		wantErr string
-	}{
+	newCmd := func(f *Factory, runF func(context.Context, *ServeOptions) error) *cobra.Command {
+		f.Conn = conn // as the root command's flags would fill it
+		return NewCmdServe(f, runF)
+	}
+	t.Setenv(temporalconn.APIKeyEnv, "") // unless a case sets it
+	testParse(t, newCmd, []parseCase[ServeOptions]{
 		{
 			name: "defaults",
 			want: ServeOptions{Conn: conn, HTTPAddr: "127.0.0.1:8080"},
 		},
 		{
-			name:   "custom address and configuration, API key from the environment",
-			args:   []string{"--http", "0.0.0.0:9090", "--config", "firebreak.yaml"},
-			apiKey: "key-1",
-			want:   ServeOptions{Conn: withKey, HTTPAddr: "0.0.0.0:9090", ConfigPath: "firebreak.yaml"},
+			name: "custom address and configuration, API key from the environment",
+			args: []string{"--http", "0.0.0.0:9090", "--config", "firebreak.yaml"},
+			env:  map[string]string{temporalconn.APIKeyEnv: "key-1"},
+			want: ServeOptions{Conn: withKey, HTTPAddr: "0.0.0.0:9090", ConfigPath: "firebreak.yaml"},
 		},
 		{name: "positional argument", args: []string{"extra"}, wantErr: "unknown command"},
 		{name: "unknown flag", args: []string{"--data-dir", "x"}, wantErr: "unknown flag: --data-dir"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv(temporalconn.APIKeyEnv, tt.apiKey)
-			newCmd := func(f *Factory, runF func(context.Context, *ServeOptions) error) *cobra.Command {
-				f.Conn = conn // as the root command's flags would fill it
-				return NewCmdServe(f, runF)
-			}
-			got, err := parse(t, newCmd, tt.args)
-			if tt.wantErr != "" {
-				requireUsageError(t, err, tt.wantErr)
-				require.Nil(t, got)
-				return
-			}
-			require.NoError(t, err)
-			require.NotNil(t, got.Logger)
-			got.IO, got.Logger = IOStreams{}, nil
-			require.Equal(t, tt.want, *got)
-		})
-	}
+	}, func(t *testing.T, o *ServeOptions) {
+		require.NotNil(t, o.Logger)
+		o.IO, o.Logger = IOStreams{}, nil
+	})
 }
 
 // TestServeRun covers the failures that come before serving; serving itself needs a Temporal

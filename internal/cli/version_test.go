@@ -10,31 +10,13 @@ import (
 )
 
 func TestNewCmdVersion(t *testing.T) {
-	tests := []struct {
-		name    string
-		args    []string
-		want    versionOptions
-		wantErr string
-	}{
+	newCmd := func(f *Factory, runF func(context.Context, *versionOptions) error) *cobra.Command {
+		return newCmdVersion(f, "1.2.3", runF)
+	}
+	testParse(t, newCmd, []parseCase[versionOptions]{
 		{name: "no arguments", args: nil, want: versionOptions{Version: "1.2.3"}},
 		{name: "an argument", args: []string{"full"}, wantErr: "unknown command"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			newCmd := func(f *Factory, runF func(context.Context, *versionOptions) error) *cobra.Command {
-				return newCmdVersion(f, "1.2.3", runF)
-			}
-			got, err := parse(t, newCmd, tt.args)
-			if tt.wantErr != "" {
-				requireUsageError(t, err, tt.wantErr)
-				require.Nil(t, got)
-				return
-			}
-			require.NoError(t, err)
-			got.IO = IOStreams{}
-			require.Equal(t, tt.want, *got)
-		})
-	}
+	}, func(_ *testing.T, o *versionOptions) { o.IO = IOStreams{} })
 }
 
 func TestVersionRun(t *testing.T) {
