@@ -56,9 +56,8 @@ func (a *Activities) workflowURL(workflowID string) string {
 
 // Error types of non-retryable activity failures.
 const (
-	ErrBadInput      = "BadInput"
-	ErrPolicy        = "PolicyError"
-	ErrUnknownTarget = "UnknownTarget"
+	ErrBadInput = "BadInput"
+	ErrPolicy   = "PolicyError"
 )
 
 func badInput(format string, args ...any) error {

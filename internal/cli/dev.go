@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -105,7 +104,8 @@ func devRun(ctx context.Context, opts *DevOptions) error {
 	cfg.UIURL = srv.UIURL()
 
 	svc, stop, err := runService(ctx, temporalconn.Options{Address: srv.FrontendAddress(), Namespace: srv.Namespace()},
-		cfg, trackingDir, opts.HTTPAddr, opts.IO.Out, opts.Logger, true, true)
+		service.Options{Config: cfg, TrackingDir: trackingDir, HTTPAddr: opts.HTTPAddr, Console: opts.IO.Out,
+			Logger: opts.Logger, Worker: true, Alerts: true})
 	if err != nil {
 		return err
 	}
@@ -130,20 +130,18 @@ Start an incident:
 	return nil
 }
 
-// runService dials Temporal with metrics and starts the worker and HTTP server; stop drains them
-// and closes the client.
-func runService(ctx context.Context, conn temporalconn.Options, cfg *config.Config, trackingDir, httpAddr string,
-	console io.Writer, logger *slog.Logger, worker, alerts bool) (*service.Service, func(), error) {
+// runService dials Temporal with metrics and starts the service opts describes; it fills opts'
+// client, namespace and telemetry. stop drains the service and closes the client.
+func runService(ctx context.Context, conn temporalconn.Options, opts service.Options) (*service.Service, func(), error) {
+	logger := opts.Logger
 	tel := telemetry.New(logger)
 	conn.MetricsHandler = tel.MetricsHandler()
 	c, err := temporalconn.Dial(ctx, conn, logger)
 	if err != nil {
 		return nil, nil, err
 	}
-	svc, err := service.Start(ctx, service.Options{
-		Client: c, Namespace: conn.Namespace, Config: cfg, TrackingDir: trackingDir,
-		HTTPAddr: httpAddr, Telemetry: tel, Console: console, Logger: logger, Worker: worker, Alerts: alerts,
-	})
+	opts.Client, opts.Namespace, opts.Telemetry = c, conn.Namespace, tel
+	svc, err := service.Start(ctx, opts)
 	if err != nil {
 		c.Close()
 		return nil, nil, err

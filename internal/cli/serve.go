@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"github.com/firebreak-dev/firebreak/internal/service"
 	"log/slog"
 
 	"github.com/spf13/cobra"
@@ -53,7 +54,9 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 	if err != nil {
 		return err
 	}
-	svc, stop, err := runService(ctx, opts.Conn, cfg, "", opts.HTTPAddr, opts.IO.Out, opts.Logger, false, true)
+	svc, stop, err := runService(ctx, opts.Conn, service.Options{
+		Config: cfg, HTTPAddr: opts.HTTPAddr, Console: opts.IO.Out, Logger: opts.Logger, Alerts: true,
+	})
 	if err != nil {
 		return err
 	}

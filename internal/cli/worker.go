@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"github.com/firebreak-dev/firebreak/internal/service"
 	"log/slog"
 	"path/filepath"
 
@@ -54,7 +55,10 @@ func workerRun(ctx context.Context, opts *WorkerOptions) error {
 	if err != nil {
 		return err
 	}
-	svc, stop, err := runService(ctx, opts.Conn, cfg, filepath.Join(opts.DataDir, "incidents"), opts.HTTPAddr, opts.IO.Out, opts.Logger, true, false)
+	svc, stop, err := runService(ctx, opts.Conn, service.Options{
+		Config: cfg, TrackingDir: filepath.Join(opts.DataDir, "incidents"), HTTPAddr: opts.HTTPAddr,
+		Console: opts.IO.Out, Logger: opts.Logger, Worker: true,
+	})
 	if err != nil {
 		return err
 	}
