@@ -198,9 +198,35 @@ type EngagementPlan struct {
 	ResolutionTarget  time.Duration   `json:"resolution_target"`
 	Reasons           []string        `json:"reasons"`
 	PolicyRevision    string          `json:"policy_revision"`
+	// LadderEnd is what happens once the last level of the last round passed its deadline with
+	// nobody acknowledging.
+	LadderEnd LadderEnd `json:"ladder_end"`
+	// Confirmation decides when customers may hear about the incident.
+	Confirmation Confirmation `json:"confirmation"`
+	// People are the IDs of everyone the organisation knows, sorted: only they may act on the
+	// incident, and only they may be given a role.
+	People []string `json:"people,omitempty"`
 	// PolicyInputs are the inputs each policy decided on, by decision name, so a reviewer can
 	// reproduce the plan with `firebreak policy eval`.
 	PolicyInputs map[string]any `json:"policy_inputs,omitempty"`
+}
+
+// LadderEnd is the escalation policy's answer to "what now?" when every level of every round
+// went unacknowledged: page Targets, and page them again every RepeatEvery until someone
+// acknowledges. A zero RepeatEvery pages Targets once and then stays quiet.
+type LadderEnd struct {
+	Targets     []Target      `json:"targets"`
+	RepeatEvery time.Duration `json:"repeat_every"`
+}
+
+// Confirmation is the policy's rule for when an incident counts as confirmed, so that customers
+// hear of it: at start (a person declared it), when acknowledged, or once its alerts have kept
+// firing for AfterFiring. PauseDuringFalseAlarmGrace stops the ladder while every alert has
+// resolved and the incident may yet close as a false alarm.
+type Confirmation struct {
+	AtStart                    bool          `json:"at_start"`
+	AfterFiring                time.Duration `json:"after_firing"`
+	PauseDuringFalseAlarmGrace bool          `json:"pause_during_false_alarm_grace"`
 }
 
 // Levels returns the number of escalation levels.

@@ -5,6 +5,7 @@ package workflows
 import (
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -222,15 +223,26 @@ type Summary struct {
 	Roles      map[incident.Role]string `json:"roles"`
 }
 
+// Expiry bounds how long a responder's update may wait for a worker: a worker that first sees
+// the update after Expires rejects it, so an update its sender gave up on is never applied later.
+// A zero Expires never expires.
+type Expiry struct {
+	Expires time.Time `json:"expires,omitzero"`
+}
+
+func (e Expiry) expiry() time.Time { return e.Expires }
+
 // AckRequest acknowledges the incident.
 type AckRequest struct {
 	By string `json:"by"`
+	Expiry
 }
 
 // EscalateRequest pages the next escalation level now.
 type EscalateRequest struct {
 	By     string `json:"by"`
 	Reason string `json:"reason"`
+	Expiry
 }
 
 // AssignRequest gives a role to a person.
@@ -238,6 +250,7 @@ type AssignRequest struct {
 	By     string        `json:"by"`
 	Role   incident.Role `json:"role"`
 	Person string        `json:"person"`
+	Expiry
 }
 
 // SeverityRequest overrides the severity.
@@ -245,12 +258,14 @@ type SeverityRequest struct {
 	By       string            `json:"by"`
 	Severity incident.Severity `json:"severity"`
 	Reason   string            `json:"reason"`
+	Expiry
 }
 
 // ImpactRequest reports new impact facts.
 type ImpactRequest struct {
 	By     string          `json:"by"`
 	Impact incident.Impact `json:"impact"`
+	Expiry
 }
 
 // NoteRequest adds a note to the timeline.
@@ -258,10 +273,26 @@ type NoteRequest struct {
 	By   string            `json:"by"`
 	Kind incident.NoteKind `json:"kind"`
 	Text string            `json:"text"`
+	Expiry
 }
 
 // ResolveRequest declares the impact over.
 type ResolveRequest struct {
 	By      string `json:"by"`
 	Summary string `json:"summary"`
+	Expiry
+}
+
+// KeyFromRef returns the incident key that ref names: ref is either a key ("search-x1y2z3") or a
+// workflow ID ("incident-search-x1y2z3"), as `alert send` and the Web UI show it. A ref that is a
+// valid key is taken as a key unless it is also a workflow ID of a valid key; callers that must
+// tell the two apart look both up.
+func KeyFromRef(ref string) (string, error) {
+	if key, ok := strings.CutPrefix(ref, "incident-"); ok && ValidateKey(key) == nil {
+		return key, nil
+	}
+	if err := ValidateKey(ref); err != nil {
+		return "", fmt.Errorf("%q is neither an incident key nor an incident workflow ID", ref)
+	}
+	return ref, nil
 }
