@@ -6,6 +6,7 @@ package activities
 import (
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -58,8 +59,18 @@ func (a *Activities) workflowURL(workflowID string) string {
 const (
 	ErrBadInput = "BadInput"
 	ErrPolicy   = "PolicyError"
+	// ErrUndeliverable is a page or message that can never be delivered as addressed: an
+	// unknown contact method, or a receiver that rejected it for good.
+	ErrUndeliverable = "Undeliverable"
 )
 
 func badInput(format string, args ...any) error {
 	return temporal.NewNonRetryableApplicationError(fmt.Sprintf(format, args...), ErrBadInput, nil)
 }
+
+func undeliverable(format string, args ...any) error {
+	return temporal.NewNonRetryableApplicationError(fmt.Sprintf(format, args...), ErrUndeliverable, nil)
+}
+
+// incidentKey returns the key of the incident with a workflow ID.
+func incidentKey(workflowID string) string { return strings.TrimPrefix(workflowID, "incident-") }

@@ -14,6 +14,8 @@ import (
 const (
 	StageInvestigating = "investigating"
 	StageResolved      = "resolved"
+	// StageFalseAlarm closes an incident that was never confirmed: internal only.
+	StageFalseAlarm = "false-alarm"
 )
 
 // CommunicateRequest asks for the internal and external messages of one stage of an incident.
@@ -27,6 +29,9 @@ type CommunicateRequest struct {
 	StartedAt  time.Time         `json:"started_at"`
 	ResolvedAt *time.Time        `json:"resolved_at,omitempty"`
 	Resolution string            `json:"resolution,omitempty"`
+	// Audience limits the messages to incident.AudienceInternal or incident.AudienceExternal;
+	// "" sends both.
+	Audience string `json:"audience,omitempty"`
 }
 
 // Communicate writes the stage's internal and external messages from the domain's templates and
@@ -37,9 +42,12 @@ func (a *Activities) Communicate(ctx context.Context, req CommunicateRequest) ([
 		return nil, err
 	}
 	at := a.now().UTC()
-	messages := []incident.Message{
-		{Audience: incident.AudienceInternal, At: at, Text: internal},
-		{Audience: incident.AudienceExternal, At: at, Text: external},
+	var messages []incident.Message
+	if req.Audience != incident.AudienceExternal && internal != "" {
+		messages = append(messages, incident.Message{Audience: incident.AudienceInternal, At: at, Text: internal})
+	}
+	if req.Audience != incident.AudienceInternal && external != "" {
+		messages = append(messages, incident.Message{Audience: incident.AudienceExternal, At: at, Text: external})
 	}
 	for _, m := range messages {
 		if err := a.broadcast(ctx, notify.Message{
@@ -85,6 +93,13 @@ func (a *Activities) compose(req CommunicateRequest) (internal, external string,
 			req.ResolvedAt.UTC().Format(time.RFC3339), support, req.Resolution)
 		external = fmt.Sprintf("The incident affecting %s has been resolved and service is restored. "+
 			"A review of what happened will follow.", name)
+	case StageFalseAlarm:
+		if req.ResolvedAt == nil {
+			return "", "", badInput("communicate %s: resolved_at is required", req.Stage)
+		}
+		internal = fmt.Sprintf("False alarm: the alerts about %s (%s) resolved before anyone acknowledged, and the incident "+
+			"closed itself after %s. Customers were not told. No further updates will be sent.",
+			name, req.Title, req.ResolvedAt.Sub(req.StartedAt).Round(time.Second))
 	default:
 		return "", "", badInput("communicate: unknown stage %q", req.Stage)
 	}

@@ -1,6 +1,12 @@
 package incident
 
-import "time"
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"time"
+)
 
 // Alert statuses.
 const (
@@ -42,4 +48,156 @@ type AlertRecord struct {
 	Count       int       `json:"count"`
 	FirstSeen   time.Time `json:"first_seen"`
 	LastSeen    time.Time `json:"last_seen"`
+}
+
+// Routing is what the routing policy decided for a group of alerts: the incident they open and
+// what happens when they resolve.
+type Routing struct {
+	Group            string        `json:"group"`
+	Service          string        `json:"service"`
+	Type             string        `json:"type"`
+	Title            string        `json:"title"`
+	Impact           Impact        `json:"impact"`
+	CloseFalseAlarms bool          `json:"close_false_alarms"`
+	FalseAlarmGrace  time.Duration `json:"false_alarm_grace"`
+	ReopenWindow     time.Duration `json:"reopen_window"`
+	Reasons          []string      `json:"reasons,omitempty"`
+	PolicyRevision   string        `json:"policy_revision"`
+}
+
+// AlertBatch is one alerts signal: the alerts of one group that arrived together, and the routing
+// decision that grouped them.
+type AlertBatch struct {
+	Alerts  []Alert `json:"alerts"`
+	Routing Routing `json:"routing"`
+}
+
+// AlertBook is the bounded index of every distinct alert an incident has seen: whether each is
+// firing, by a short hash of its source and fingerprint. Past MaxTrackedAlerts distinct alerts
+// the rest are only counted, in Untracked.
+type AlertBook struct {
+	Firing    map[string]bool `json:"firing,omitempty"`
+	Untracked int             `json:"untracked,omitempty"`
+}
+
+// Distinct returns how many distinct alerts the incident has seen.
+func (b AlertBook) Distinct() int { return len(b.Firing) + b.Untracked }
+
+// FiringCount returns how many tracked alerts are firing.
+func (b AlertBook) FiringCount() int {
+	n := 0
+	for _, firing := range b.Firing {
+		if firing {
+			n++
+		}
+	}
+	return n
+}
+
+// AllResolved reports whether every alert seen has resolved. With untracked alerts nobody can
+// tell, so it answers false: an incident never closes itself on a guess.
+func (b AlertBook) AllResolved() bool {
+	return len(b.Firing) > 0 && b.Untracked == 0 && b.FiringCount() == 0
+}
+
+// alertID is an alert's key in the book: 16 hex digits of the SHA-256 of source and fingerprint,
+// so that a long fingerprint costs the state no more than a short one.
+func alertID(a Alert) string {
+	sum := sha256.Sum256([]byte(a.Source + "\x00" + a.Fingerprint))
+	return hex.EncodeToString(sum[:8])
+}
+
+// AlertNews says what a batch of alerts changed about the incident.
+type AlertNews struct {
+	// FiresAgain is set when an alert fired while the incident waited to close as a false alarm.
+	FiresAgain bool
+	// GraceStarted is set when every alert resolved before anyone acknowledged and the incident
+	// now waits, until FalseAlarmDue, to close as a false alarm.
+	GraceStarted bool
+}
+
+// ReceiveAlerts books a batch of alerts: the count, each distinct alert's status, the most recent
+// records, one timeline entry for a run of batches, and what it means when every alert has
+// resolved. The work is proportional to the batch, never to the alerts seen before.
+func (s *State) ReceiveAlerts(now time.Time, b AlertBatch) AlertNews {
+	var news AlertNews
+	if len(b.Alerts) == 0 {
+		return news
+	}
+	now = now.UTC()
+	if b.Routing.Group != "" {
+		routing := b.Routing
+		s.Routing = &routing
+	}
+	if s.AlertBook.Firing == nil {
+		s.AlertBook.Firing = map[string]bool{}
+	}
+	wasAllResolved := s.AlertBook.AllResolved()
+	firing := 0
+	for _, a := range b.Alerts {
+		isFiring := a.Status == AlertFiring
+		if isFiring {
+			firing++
+		}
+		id := alertID(a)
+		if _, tracked := s.AlertBook.Firing[id]; tracked || len(s.AlertBook.Firing) < MaxTrackedAlerts {
+			s.AlertBook.Firing[id] = isFiring
+		} else {
+			s.AlertBook.Untracked++
+		}
+		s.noteRecent(now, a)
+	}
+	s.AlertCount += len(b.Alerts)
+	s.recordAlerts(now, len(b.Alerts), firing)
+
+	nowAllResolved := s.AlertBook.AllResolved()
+	switch {
+	case !nowAllResolved && s.FalseAlarmDue != nil:
+		s.FalseAlarmDue = nil
+		news.FiresAgain = true
+		s.Record(now, "alert", "", "an alert fires again: not a false alarm")
+	case nowAllResolved && !wasAllResolved && s.Status == StatusTriggered && s.AcknowledgedAt == nil &&
+		s.Routing != nil && s.Routing.CloseFalseAlarms:
+		s.FalseAlarmDue = at(now.Add(s.Routing.FalseAlarmGrace))
+		news.GraceStarted = true
+		s.Record(now, "alert", "", "every alert resolved before anyone acknowledged: closing as a false alarm at "+
+			s.FalseAlarmDue.Format(time.RFC3339)+" unless one fires again")
+	case nowAllResolved && !wasAllResolved:
+		s.Record(now, "alert", "", "every alert resolved; resolving the incident stays with the responders")
+	}
+	return news
+}
+
+// noteRecent updates the record of one alert, keeping the RecentAlerts most recently seen.
+func (s *State) noteRecent(now time.Time, a Alert) {
+	i := slices.IndexFunc(s.Alerts, func(r AlertRecord) bool { return r.Source == a.Source && r.Fingerprint == a.Fingerprint })
+	if i < 0 {
+		if len(s.Alerts) >= RecentAlerts {
+			oldest := 0
+			for j, r := range s.Alerts {
+				if r.LastSeen.Before(s.Alerts[oldest].LastSeen) {
+					oldest = j
+				}
+			}
+			s.Alerts = slices.Delete(s.Alerts, oldest, oldest+1)
+		}
+		s.Alerts = append(s.Alerts, AlertRecord{Fingerprint: Truncate(a.Fingerprint, 256), Source: a.Source, FirstSeen: now})
+		i = len(s.Alerts) - 1
+	}
+	r := &s.Alerts[i]
+	r.Title, r.Status, r.LastSeen = Truncate(a.Title, 300), a.Status, now
+	r.Count++
+}
+
+// recordAlerts keeps one timeline entry for a run of alert batches with nothing else between
+// them, so that a storm adds one line, not one per batch.
+func (s *State) recordAlerts(now time.Time, received, firing int) {
+	text := fmt.Sprintf("%d alerts received (%d firing, %d resolved); %d alerts in all, %d distinct, %d firing",
+		received, firing, received-firing, s.AlertCount, s.AlertBook.Distinct(), s.AlertBook.FiringCount())
+	if n := len(s.Timeline); n > 0 && s.Timeline[n-1].Kind == "alerts" {
+		last := &s.Timeline[n-1]
+		last.Text = fmt.Sprintf("alerts keep arriving since %s: last batch %s", last.At.Format(time.RFC3339), text)
+		return
+	}
+	s.Record(now, "alerts", "", text)
 }

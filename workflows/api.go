@@ -107,25 +107,10 @@ type IncidentInput struct {
 
 // AlertBatch is one alerts signal: the alerts of one group that arrived together, and the routing
 // decision that grouped them.
-type AlertBatch struct {
-	Alerts  []incident.Alert `json:"alerts"`
-	Routing Routing          `json:"routing"`
-}
+type AlertBatch = incident.AlertBatch
 
-// Routing is what the routing policy decided for a group of alerts: the incident they open and
-// what happens when they resolve.
-type Routing struct {
-	Group            string          `json:"group"`
-	Service          string          `json:"service"`
-	Type             string          `json:"type"`
-	Title            string          `json:"title"`
-	Impact           incident.Impact `json:"impact"`
-	CloseFalseAlarms bool            `json:"close_false_alarms"`
-	FalseAlarmGrace  time.Duration   `json:"false_alarm_grace"`
-	ReopenWindow     time.Duration   `json:"reopen_window"`
-	Reasons          []string        `json:"reasons,omitempty"`
-	PolicyRevision   string          `json:"policy_revision"`
-}
+// Routing is what the routing policy decided for a group of alerts.
+type Routing = incident.Routing
 
 // Validate rejects an input the workflow cannot run.
 func (in IncidentInput) Validate() error {
@@ -146,71 +131,7 @@ func (in IncidentInput) Validate() error {
 
 // State is everything the workflow knows about an incident; the state query returns it and
 // continue-as-new carries it.
-type State struct {
-	Key        string            `json:"key"`
-	WorkflowID string            `json:"workflow_id"`
-	Source     string            `json:"source"`
-	Service    string            `json:"service"`
-	Type       string            `json:"type"`
-	Title      string            `json:"title"`
-	Labels     map[string]string `json:"labels,omitempty"`
-	StartedAt  time.Time         `json:"started_at"`
-
-	Phase  incident.Phase  `json:"phase"`
-	Status incident.Status `json:"status"`
-
-	Impact          incident.Impact            `json:"impact"`
-	Override        *incident.SeverityOverride `json:"override,omitempty"`
-	Severity        incident.Severity          `json:"severity"`
-	SeverityReasons []string                   `json:"severity_reasons"`
-	PolicyRevision  string                     `json:"policy_revision"`
-
-	Tracking incident.TrackingRecord `json:"tracking"`
-	Channels incident.Channels       `json:"channels"`
-
-	Plan            incident.EngagementPlan `json:"plan"`
-	Engagement      int                     `json:"engagement"` // increments whenever the plan is re-decided
-	Level           int                     `json:"level"`      // current escalation level, 1-based; 0 before paging
-	Round           int                     `json:"round"`      // how many times the ladder has repeated
-	AckDeadline     *time.Time              `json:"ack_deadline,omitempty"`
-	DeferredUntil   *time.Time              `json:"deferred_until,omitempty"`
-	CommanderDue    *time.Time              `json:"commander_due,omitempty"`
-	LadderExhausted bool                    `json:"ladder_exhausted,omitempty"`
-	Responders      []incident.Responder    `json:"responders"`
-	AcknowledgedAt  *time.Time              `json:"acknowledged_at,omitempty"`
-	AcknowledgedBy  string                  `json:"acknowledged_by,omitempty"`
-
-	Roles    map[incident.Role]string `json:"roles"`
-	Timeline []incident.Entry         `json:"timeline"`
-	Messages []incident.Message       `json:"messages"`
-
-	Alerts        []incident.AlertRecord `json:"alerts,omitempty"`
-	AlertCount    int                    `json:"alert_count"`
-	Routing       *Routing               `json:"routing,omitempty"`
-	FalseAlarmDue *time.Time             `json:"false_alarm_due,omitempty"`
-	Reopens       string                 `json:"reopens,omitempty"`
-
-	ResolvedAt *time.Time       `json:"resolved_at,omitempty"`
-	Resolution string           `json:"resolution,omitempty"`
-	FalseAlarm bool             `json:"false_alarm,omitempty"`
-	Metrics    incident.Metrics `json:"metrics"`
-}
-
-// NextDeadline returns the earliest pending deadline and what it is for.
-func (s *State) NextDeadline() (time.Time, string, bool) {
-	var at time.Time
-	var what string
-	consider := func(t *time.Time, name string) {
-		if t != nil && (what == "" || t.Before(at)) {
-			at, what = *t, name
-		}
-	}
-	consider(s.DeferredUntil, deadlineWorkingHours)
-	consider(s.AckDeadline, deadlineAck)
-	consider(s.CommanderDue, deadlineCommander)
-	consider(s.FalseAlarmDue, deadlineFalseAlarm)
-	return at, what, what != ""
-}
+type State = incident.State
 
 // Summary is what the incident workflow returns when the incident is resolved.
 type Summary struct {
@@ -229,8 +150,6 @@ type Summary struct {
 type Expiry struct {
 	Expires time.Time `json:"expires,omitzero"`
 }
-
-func (e Expiry) expiry() time.Time { return e.Expires }
 
 // AckRequest acknowledges the incident.
 type AckRequest struct {

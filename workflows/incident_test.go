@@ -185,9 +185,15 @@ func TestIncidentRunsEveryPhase(t *testing.T) {
 		assert.Equal(t, incident.Sev2, s.Severity)
 		assert.Equal(t, "#inc-test-1", s.Channels.Channel)
 		assert.Contains(t, s.Channels.Topic, "http://localhost:8233/namespaces/default/workflows/")
-		if assert.Len(t, s.Messages, 2) {
+		if assert.Len(t, s.Messages, 1, "customers hear nothing before the incident is confirmed") {
 			assert.Equal(t, "We are investigating an incident affecting Search, search and recommendations. "+
 				"We will send updates by e-mail and on the status page shortly.", s.Messages[0].Text)
+		}
+	})
+	h.at(time.Minute+2*time.Second, func() {
+		s := h.state()
+		if assert.Len(t, s.Messages, 2, "the acknowledgement confirms the incident") {
+			assert.Equal(t, incident.AudienceExternal, s.Messages[1].Audience)
 			assert.Equal(t, "We are investigating an incident affecting Search and will post updates here shortly.", s.Messages[1].Text)
 		}
 	})

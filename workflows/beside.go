@@ -1,0 +1,97 @@
+package workflows
+
+import (
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/firebreak-dev/firebreak/activities"
+	"github.com/firebreak-dev/firebreak/incident"
+)
+
+// Work beside the paging path (tracking, channels, messages) is best effort: it never delays a
+// page or an acknowledgement, it is retried a bounded number of times, and its failure is
+// recorded on the timeline.
+const besideAttempts = 5
+
+// besideCtx gives best-effort work its timeouts, bounded retries and a summary for the Web UI.
+func besideCtx(ctx workflow.Context, summary string) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		Summary:             summary,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second,
+			MaximumAttempts:        besideAttempts,
+			NonRetryableErrorTypes: []string{activities.ErrBadInput},
+		},
+	})
+}
+
+// beside runs work in its own coroutine, counted in flight until it ends; a failure is recorded.
+func (r *incidentRun) beside(ctx workflow.Context, what string, work func(ctx workflow.Context) error) {
+	r.inFlight++
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		err := work(ctx)
+		r.inFlight--
+		if err != nil {
+			r.record(ctx, "failed", "", fmt.Sprintf("%s failed (best effort, paging goes on): %s", what, failure(err)))
+		}
+	})
+}
+
+// logAndOpenChannels logs the incident in the tracking tool (phase 1) and then opens its channel
+// and bridge (phase 2), whose topic links the tracking record.
+func (r *incidentRun) logAndOpenChannels(ctx workflow.Context) {
+	var a *activities.Activities
+	s := &r.state
+	r.beside(ctx, "logging the incident and opening its channel", func(ctx workflow.Context) error {
+		var tracking incident.TrackingRecord
+		err := workflow.ExecuteActivity(besideCtx(ctx, "log incident in the tracking tool"), a.RecordIncident,
+			activities.RecordRequest{
+				WorkflowID: s.WorkflowID, Key: s.Key, Source: s.Source, Service: s.Service,
+				Type: s.Type, Title: s.Title, Labels: s.Labels, StartedAt: s.StartedAt,
+			}).Get(ctx, &tracking)
+		if err != nil {
+			r.record(ctx, "failed", "", "logging the incident in the tracking tool failed: "+failure(err))
+		} else {
+			s.Tracking = tracking
+			r.record(ctx, "detect", "", fmt.Sprintf("incident logged (%s %s) from %s", tracking.System, tracking.Ref, s.Source))
+		}
+		var channels incident.Channels
+		err = workflow.ExecuteActivity(besideCtx(ctx, "open channel and bridge"), a.OpenChannels,
+			activities.ChannelsRequest{
+				WorkflowID: s.WorkflowID, Key: s.Key, Service: s.Service, Title: s.Title, Tracking: s.Tracking,
+			}).Get(ctx, &channels)
+		if err != nil {
+			return err
+		}
+		s.Channels = channels
+		r.record(ctx, "channels", "", fmt.Sprintf("channel %s and bridge %s opened", channels.Channel, channels.BridgeURL))
+		return nil
+	})
+}
+
+// communicate sends a stage's messages to one audience beside the paging path.
+func (r *incidentRun) communicate(ctx workflow.Context, stage, audience string) {
+	var a *activities.Activities
+	s := &r.state
+	req := activities.CommunicateRequest{
+		WorkflowID: s.WorkflowID, Stage: stage, Service: s.Service, Title: s.Title, Severity: s.Severity,
+		Impact: s.Impact, StartedAt: s.StartedAt, ResolvedAt: s.ResolvedAt, Resolution: s.Resolution, Audience: audience,
+	}
+	r.beside(ctx, fmt.Sprintf("sending the %s %s message", audience, stage), func(ctx workflow.Context) error {
+		var messages []incident.Message
+		err := workflow.ExecuteActivity(besideCtx(ctx, fmt.Sprintf("%s messages (%s)", stage, audience)), a.Communicate, req).
+			Get(ctx, &messages)
+		if err != nil {
+			return err
+		}
+		s.Messages = append(s.Messages, messages...)
+		for _, m := range messages {
+			r.record(ctx, "update", "", m.Audience+": "+m.Text)
+		}
+		return nil
+	})
+}
