@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -20,13 +21,7 @@ type SeverityRequest struct {
 
 // SeverityDecision is the severity policy's answer, with the input it was given and the revision
 // of the policy bundle that decided, so a reviewer can reproduce it.
-type SeverityDecision struct {
-	Severity       incident.Severity `json:"severity"`
-	Reasons        []string          `json:"reasons"`
-	Overridden     bool              `json:"overridden"`
-	Input          map[string]any    `json:"input"`
-	PolicyRevision string            `json:"policy_revision"`
-}
+type SeverityDecision = policies.SeverityDecision
 
 // AssessSeverity turns impact facts into a severity with the severity policy.
 func (a *Activities) AssessSeverity(ctx context.Context, req SeverityRequest) (SeverityDecision, error) {
@@ -54,35 +49,25 @@ func (a *Activities) AssessSeverity(ctx context.Context, req SeverityRequest) (S
 	return out, nil
 }
 
-// EngagementRequest asks the engagement, escalation and targets policies who to engage and by when.
+// EngagementRequest asks the engagement, escalation, targets and confirmation policies who to
+// engage, by when, and when customers may hear of the incident.
 type EngagementRequest struct {
 	Service  string            `json:"service"`
 	Type     string            `json:"type"`
 	Severity incident.Severity `json:"severity"`
+	// Source is where the incident came from: "cli" when a person declared it, or an alert source.
+	// Empty counts as alert-opened: not confirmed at start.
+	Source string `json:"source"`
 }
 
-type engagementDecision struct {
-	Tiers         [][]incident.Target `json:"tiers"`
-	CommanderTeam string              `json:"commander_team"`
-	Reasons       []string            `json:"reasons"`
-}
+// The bounds of the ladder end's repeat interval, whatever the escalation policy says.
+const (
+	MinLadderEndRepeat = time.Minute
+	MaxLadderEndRepeat = time.Hour
+)
 
-type escalationDecision struct {
-	AckTimeoutSeconds        []int    `json:"ack_timeout_seconds"`
-	Repeats                  int      `json:"repeats"`
-	CommanderDeadlineSeconds int      `json:"commander_deadline_seconds"`
-	DeferToWorkingHours      bool     `json:"defer_to_working_hours"`
-	Reasons                  []string `json:"reasons"`
-}
-
-type targetsDecision struct {
-	ResponseTargetSeconds   int      `json:"response_target_seconds"`
-	ResolutionTargetSeconds int      `json:"resolution_target_seconds"`
-	Reasons                 []string `json:"reasons"`
-}
-
-// DecideEngagement evaluates the engagement, escalation and targets policies into one plan. The
-// working-hours clock is read here, never in the workflow.
+// DecideEngagement evaluates the engagement, escalation, targets and confirmation policies into
+// one plan. The working-hours clock is read here, never in the workflow.
 func (a *Activities) DecideEngagement(ctx context.Context, req EngagementRequest) (incident.EngagementPlan, error) {
 	svc, _ := a.Config.Service(req.Service)
 	now := a.now()
@@ -100,7 +85,12 @@ func (a *Activities) DecideEngagement(ctx context.Context, req EngagementRequest
 		},
 		string(policies.Targets): map[string]any{"severity": req.Severity},
 	}
-	var who engagementDecision
+	confirmationFacts := map[string]any{"service": req.Service, "type": req.Type, "severity": req.Severity}
+	if req.Source != "" {
+		confirmationFacts["source"] = req.Source
+	}
+	inputs[string(policies.Confirmation)] = map[string]any{"incident": confirmationFacts}
+	var who policies.EngagementDecision
 	if err := a.Policies.Decide(ctx, policies.Engagement, inputs[string(policies.Engagement)], &who); err != nil {
 		return incident.EngagementPlan{}, policyError(policies.Engagement, err)
 	}
@@ -113,18 +103,27 @@ func (a *Activities) DecideEngagement(ctx context.Context, req EngagementRequest
 		"service":  serviceFacts,
 		"clock":    map[string]any{"working_hours": inWorkingHours, "now": now.UTC().Format(time.RFC3339)},
 	}
-	var when escalationDecision
+	var when policies.EscalationDecision
 	if err := a.Policies.Decide(ctx, policies.Escalation, inputs[string(policies.Escalation)], &when); err != nil {
 		return incident.EngagementPlan{}, policyError(policies.Escalation, err)
 	}
-	var targets targetsDecision
+	var targets policies.TargetsDecision
 	if err := a.Policies.Decide(ctx, policies.Targets, inputs[string(policies.Targets)], &targets); err != nil {
 		return incident.EngagementPlan{}, policyError(policies.Targets, err)
+	}
+	var confirm policies.ConfirmationDecision
+	if err := a.Policies.Decide(ctx, policies.Confirmation, inputs[string(policies.Confirmation)], &confirm); err != nil {
+		return incident.EngagementPlan{}, policyError(policies.Confirmation, err)
 	}
 	if len(who.Tiers) == 0 || len(when.AckTimeoutSeconds) == 0 {
 		return incident.EngagementPlan{}, policyError(policies.Engagement, fmt.Errorf("plan engages nobody"))
 	}
+	if confirm.AfterFiringSeconds < 0 {
+		return incident.EngagementPlan{}, policyError(policies.Confirmation,
+			fmt.Errorf("after_firing_seconds %d is negative", confirm.AfterFiringSeconds))
+	}
 
+	end, endReasons := ladderEnd(who, when)
 	plan := incident.EngagementPlan{
 		Tiers:             who.Tiers,
 		Repeats:           when.Repeats,
@@ -132,9 +131,16 @@ func (a *Activities) DecideEngagement(ctx context.Context, req EngagementRequest
 		CommanderDeadline: seconds(when.CommanderDeadlineSeconds),
 		ResponseTarget:    seconds(targets.ResponseTargetSeconds),
 		ResolutionTarget:  seconds(targets.ResolutionTargetSeconds),
-		Reasons:           append(append(append([]string{}, who.Reasons...), when.Reasons...), targets.Reasons...),
+		Reasons:           slices.Concat(who.Reasons, when.Reasons, endReasons, targets.Reasons, confirm.Reasons),
 		PolicyRevision:    a.Policies.Revision(),
-		PolicyInputs:      inputs,
+		LadderEnd:         end,
+		Confirmation: incident.Confirmation{
+			AtStart:                    confirm.AtStart,
+			AfterFiring:                seconds(confirm.AfterFiringSeconds),
+			PauseDuringFalseAlarmGrace: confirm.PausePagingDuringFalseAlarmGrace,
+		},
+		People:       a.people(),
+		PolicyInputs: inputs,
 	}
 	for _, s := range when.AckTimeoutSeconds {
 		plan.AckTimeouts = append(plan.AckTimeouts, seconds(s))
@@ -144,6 +150,46 @@ func (a *Activities) DecideEngagement(ctx context.Context, req EngagementRequest
 		plan.DeferUntil = &start
 	}
 	return plan, nil
+}
+
+// ladderEnd builds the ladder's end from the engagement and escalation decisions, with a reason
+// for each correction: a repeat interval outside [MinLadderEndRepeat, MaxLadderEndRepeat] is
+// clamped (0 stays 0: page once and stop; a negative one keeps paging at the minimum), and a
+// ladder end with no targets pages the last tier and the commander team, so it never pages nobody.
+// who must have at least one tier.
+func ladderEnd(who policies.EngagementDecision, when policies.EscalationDecision) (incident.LadderEnd, []string) {
+	end := incident.LadderEnd{Targets: who.LadderEnd, RepeatEvery: seconds(when.LadderEndRepeatSeconds)}
+	var reasons []string
+	if len(end.Targets) == 0 {
+		end.Targets = slices.Clone(who.Tiers[len(who.Tiers)-1])
+		if commanders := (incident.Target{Team: who.CommanderTeam}); who.CommanderTeam != "" && !slices.Contains(end.Targets, commanders) {
+			end.Targets = append(end.Targets, commanders)
+		}
+		reasons = append(reasons, "engagement policy named no ladder-end targets: paging the last tier and the commander team")
+	}
+	switch requested := end.RepeatEvery; {
+	case requested == 0:
+	case requested < 0:
+		end.RepeatEvery = MinLadderEndRepeat
+		reasons = append(reasons, fmt.Sprintf("ladder end repeat %s is negative: paging again every %s", requested, end.RepeatEvery))
+	case requested < MinLadderEndRepeat:
+		end.RepeatEvery = MinLadderEndRepeat
+		reasons = append(reasons, fmt.Sprintf("ladder end repeat %s raised to the minimum %s", requested, end.RepeatEvery))
+	case requested > MaxLadderEndRepeat:
+		end.RepeatEvery = MaxLadderEndRepeat
+		reasons = append(reasons, fmt.Sprintf("ladder end repeat %s lowered to the maximum %s", requested, end.RepeatEvery))
+	}
+	return end, reasons
+}
+
+// people returns the ID of every person in the configuration, sorted.
+func (a *Activities) people() []string {
+	ids := make([]string, 0, len(a.Config.People))
+	for _, p := range a.Config.People {
+		ids = append(ids, p.ID)
+	}
+	slices.Sort(ids)
+	return ids
 }
 
 func seconds(n int) time.Duration { return time.Duration(n) * time.Second }

@@ -73,31 +73,35 @@ type AlertBatch struct {
 }
 
 // AlertBook is the bounded index of every distinct alert an incident has seen: whether each is
-// firing, by a short hash of its source and fingerprint. Past MaxTrackedAlerts distinct alerts
-// the rest are only counted, in Untracked.
+// firing, by a short hash of its source and fingerprint. Past MaxTrackedAlerts distinct alerts,
+// the arrivals of the rest are only counted, in Untracked.
 type AlertBook struct {
-	Firing    map[string]bool `json:"firing,omitempty"`
-	Untracked int             `json:"untracked,omitempty"`
-}
-
-// Distinct returns how many distinct alerts the incident has seen.
-func (b AlertBook) Distinct() int { return len(b.Firing) + b.Untracked }
-
-// FiringCount returns how many tracked alerts are firing.
-func (b AlertBook) FiringCount() int {
-	n := 0
-	for _, firing := range b.Firing {
-		if firing {
-			n++
-		}
-	}
-	return n
+	Firing map[string]bool `json:"firing,omitempty"`
+	// FiringNow counts the tracked alerts that are firing.
+	FiringNow int `json:"firing_now"`
+	Untracked int `json:"untracked,omitempty"`
 }
 
 // AllResolved reports whether every alert seen has resolved. With untracked alerts nobody can
 // tell, so it answers false: an incident never closes itself on a guess.
 func (b AlertBook) AllResolved() bool {
-	return len(b.Firing) > 0 && b.Untracked == 0 && b.FiringCount() == 0
+	return len(b.Firing) > 0 && b.Untracked == 0 && b.FiringNow == 0
+}
+
+// book sets the status of the alert id, or counts it as untracked when the book is full.
+func (b *AlertBook) book(id string, firing bool) {
+	was, tracked := b.Firing[id]
+	if !tracked && len(b.Firing) >= MaxTrackedAlerts {
+		b.Untracked++
+		return
+	}
+	b.Firing[id] = firing
+	switch {
+	case firing && !was:
+		b.FiringNow++
+	case !firing && was:
+		b.FiringNow--
+	}
 }
 
 // alertID is an alert's key in the book: 16 hex digits of the SHA-256 of source and fingerprint,
@@ -139,12 +143,7 @@ func (s *State) ReceiveAlerts(now time.Time, b AlertBatch) AlertNews {
 		if isFiring {
 			firing++
 		}
-		id := alertID(a)
-		if _, tracked := s.AlertBook.Firing[id]; tracked || len(s.AlertBook.Firing) < MaxTrackedAlerts {
-			s.AlertBook.Firing[id] = isFiring
-		} else {
-			s.AlertBook.Untracked++
-		}
+		s.AlertBook.book(alertID(a), isFiring)
 		s.noteRecent(now, a)
 	}
 	s.AlertCount += len(b.Alerts)
@@ -192,12 +191,25 @@ func (s *State) noteRecent(now time.Time, a Alert) {
 // recordAlerts keeps one timeline entry for a run of alert batches with nothing else between
 // them, so that a storm adds one line, not one per batch.
 func (s *State) recordAlerts(now time.Time, received, firing int) {
-	text := fmt.Sprintf("%d alerts received (%d firing, %d resolved); %d alerts in all, %d distinct, %d firing",
-		received, firing, received-firing, s.AlertCount, s.AlertBook.Distinct(), s.AlertBook.FiringCount())
+	text := fmt.Sprintf("%d alerts received (%d firing, %d resolved); %d alerts in all, %d distinct tracked, %d of them firing",
+		received, firing, received-firing, s.AlertCount, len(s.AlertBook.Firing), s.AlertBook.FiringNow)
+	if s.AlertBook.Untracked > 0 {
+		text += fmt.Sprintf("; %d arrivals of alerts beyond the %d tracked", s.AlertBook.Untracked, MaxTrackedAlerts)
+	}
 	if n := len(s.Timeline); n > 0 && s.Timeline[n-1].Kind == "alerts" {
 		last := &s.Timeline[n-1]
 		last.Text = fmt.Sprintf("alerts keep arriving since %s: last batch %s", last.At.Format(time.RFC3339), text)
 		return
 	}
 	s.Record(now, "alerts", "", text)
+}
+
+// ForIncident returns what an incident needs of an alert (its identity, status and title, cut to
+// fit), without the labels, annotations and links that routing has already read. Alerts signal
+// an incident in this form, so that a storm of large alerts cannot fill its history.
+func (a Alert) ForIncident() Alert {
+	return Alert{
+		Source: a.Source, Fingerprint: Truncate(a.Fingerprint, 256), GroupKey: Truncate(a.GroupKey, 256),
+		Status: a.Status, Title: Truncate(a.Title, 300), StartsAt: a.StartsAt, EndsAt: a.EndsAt,
+	}
 }

@@ -241,8 +241,8 @@ func (s *State) AwaitConfirmation(now time.Time) bool {
 // are still firing; otherwise confirmation waits for an acknowledgement.
 func (s *State) ConfirmByAlerts(now time.Time) bool {
 	s.ConfirmDue = nil
-	if s.AlertBook.AllResolved() {
-		s.Record(now, "confirm", "", "not confirmed: every alert has resolved; waiting for an acknowledgement")
+	if s.AlertBook.FiringNow == 0 && s.AlertBook.Untracked == 0 {
+		s.Record(now, "confirm", "", "not confirmed: no alert is firing; waiting for an acknowledgement")
 		return false
 	}
 	return s.Confirm(now, fmt.Sprintf("alerts kept firing for %s", s.Plan.Confirmation.AfterFiring))

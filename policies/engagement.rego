@@ -4,7 +4,9 @@
 #   Decides who is engaged for an incident, tier by tier: tier 1 is the owning team,
 #   tier 2 adds the escalation team, and tier 3 (sev1 and sev2) adds operations.
 #   Security incidents engage the security team at every tier. Sev1 and sev2 need an
-#   incident commander. A missing or unknown severity is treated as sev1.
+#   incident commander. When nobody acknowledges the whole ladder, its end pages the last
+#   tier and the commander team (sev1 and sev2) or the commander team alone (sev3). A
+#   missing or unknown severity is treated as sev1.
 package firebreak.engagement
 
 severities := {"sev1", "sev2", "sev3"}
@@ -20,7 +22,8 @@ commanders := "incident-commanders"
 # title: Engagement decision
 # description: |
 #   The tiers of targets to page in order, the team that provides the incident
-#   commander ("" when none is needed), and the reasons for both.
+#   commander ("" when none is needed), the targets paged at the ladder's end when
+#   nobody acknowledged any tier, and the reasons for each.
 # entrypoint: true
 default decision := {
 	"tiers": [
@@ -29,12 +32,14 @@ default decision := {
 		[{"team": "operations"}],
 	],
 	"commander_team": "incident-commanders",
+	"ladder_end": [{"team": "operations"}, {"team": "incident-commanders"}],
 	"reasons": ["engagement could not be evaluated: engaging operations and an incident commander"],
 }
 
 decision := {
 	"tiers": tiers,
 	"commander_team": commander_team,
+	"ladder_end": ladder_end,
 	"reasons": reasons,
 }
 
@@ -75,6 +80,15 @@ commander_team := commanders if severity in {"sev1", "sev2"}
 
 else := ""
 
+# ladder_end is who is paged, as a last resort, once every tier of every round went
+# unacknowledged: the last tier and the commander team, or for sev3 the commander team.
+# Without a last tier it is undefined, so the decision falls back to the default.
+ladder_end := unique(array.concat(tiers[count(tiers) - 1], [{"team": commanders}])) if {
+	severity in {"sev1", "sev2"}
+}
+
+ladder_end := [{"team": commanders}] if severity == "sev3"
+
 reasons := [reason |
 	some reason in [
 		severity_reason,
@@ -83,6 +97,7 @@ reasons := [reason |
 		operations_reason,
 		security_reason,
 		commander_reason,
+		ladder_end_reason,
 	]
 	reason != ""
 ]
@@ -112,6 +127,17 @@ else := ""
 commander_reason := sprintf("%s: commander from %s", [severity, commanders]) if {
 	commander_team != ""
 } else := sprintf("%s: no incident commander needed", [severity])
+
+ladder_end_reason := sprintf("ladder end: the last tier and the commander team (%s)", [names(ladder_end)]) if {
+	severity in {"sev1", "sev2"}
+} else := sprintf("%s ladder end: the commander team (%s)", [severity, names(ladder_end)])
+
+# names describes targets for people, e.g. "team payments, person ana".
+names(targets) := concat(", ", [name |
+	some target in targets
+	some kind, id in target
+	name := sprintf("%s %s", [kind, id])
+])
 
 # unique keeps the first occurrence of each target, in order.
 unique(targets) := [target |

@@ -17,12 +17,14 @@ test_sev1_engages_three_tiers_and_a_commander if {
 			[{"team": "payments"}, {"team": "platform"}, {"team": "operations"}],
 		],
 		"commander_team": "incident-commanders",
+		"ladder_end": [{"team": "payments"}, {"team": "platform"}, {"team": "operations"}, {"team": "incident-commanders"}],
 		"reasons": [
 			"severity sev1: 3 tiers",
 			"tier 1: owning team payments",
 			"tier 2: adds escalation team platform",
 			"tier 3: adds team operations",
 			"sev1: commander from incident-commanders",
+			"ladder end: the last tier and the commander team (team payments, team platform, team operations, team incident-commanders)",
 		],
 	} with input as incident("sev1", "outage")
 }
@@ -41,11 +43,13 @@ test_sev3_engages_two_tiers_without_a_commander if {
 			[{"team": "payments"}, {"team": "platform"}],
 		],
 		"commander_team": "",
+		"ladder_end": [{"team": "incident-commanders"}],
 		"reasons": [
 			"severity sev3: 2 tiers",
 			"tier 1: owning team payments",
 			"tier 2: adds escalation team platform",
 			"sev3: no incident commander needed",
+			"sev3 ladder end: the commander team (team incident-commanders)",
 		],
 	} with input as incident("sev3", "outage")
 }
@@ -114,13 +118,82 @@ test_empty_input_gives_widest_engagement if {
 		[{"team": "operations"}],
 	]
 	d.commander_team == "incident-commanders"
+	d.ladder_end == [{"team": "operations"}, {"team": "incident-commanders"}]
 	d.reasons == [
 		"severity missing: treating as sev1 (widest engagement)",
 		"service team missing: tier 1 is team operations",
 		"escalation team missing: tier 2 adds team operations",
 		"tier 3: adds team operations",
 		"sev1: commander from incident-commanders",
+		"ladder end: the last tier and the commander team (team operations, team incident-commanders)",
 	]
+}
+
+test_sev2_ladder_end_pages_the_last_tier_and_the_commanders if {
+	d := engagement.decision with input as incident("sev2", "outage")
+	d.ladder_end == [{"team": "payments"}, {"team": "platform"}, {"team": "operations"}, {"team": "incident-commanders"}]
+	"ladder end: the last tier and the commander team (team payments, team platform, team operations, team incident-commanders)" in d.reasons
+}
+
+test_sev3_ladder_end_pages_only_the_commanders if {
+	every kind in ["outage", "security"] {
+		d := engagement.decision with input as incident("sev3", kind)
+		d.ladder_end == [{"team": "incident-commanders"}]
+		"sev3 ladder end: the commander team (team incident-commanders)" in d.reasons
+	}
+}
+
+test_security_ladder_end_includes_security if {
+	d := engagement.decision with input as incident("sev1", "security")
+	d.ladder_end == [
+		{"team": "payments"}, {"team": "platform"}, {"team": "operations"},
+		{"team": "security"}, {"team": "incident-commanders"},
+	]
+}
+
+test_unknown_severity_gets_sev1_ladder_end if {
+	every sev in ["critical", 1, null] {
+		d := engagement.decision with input as incident(sev, "outage")
+		d.ladder_end == [{"team": "payments"}, {"team": "platform"}, {"team": "operations"}, {"team": "incident-commanders"}]
+	}
+}
+
+test_ladder_end_names_the_commanders_once if {
+	d := engagement.decision with input as {
+		"incident": {"severity": "sev1"},
+		"service": {"team": "incident-commanders", "escalation_team": "incident-commanders"},
+	}
+	d.ladder_end == [{"team": "incident-commanders"}, {"team": "operations"}]
+}
+
+test_ladder_end_never_pages_nobody if {
+	every sev in ["sev1", "sev2", "sev3", "unknown"] {
+		every kind in ["security", "outage"] {
+			d := engagement.decision with input as incident(sev, kind)
+			{"team": "incident-commanders"} in d.ladder_end
+		}
+	}
+}
+
+test_ladder_end_names_people if {
+	engagement.names([{"team": "payments"}, {"person": "ana"}]) == "team payments, person ana"
+}
+
+# undefined_targets stands in for a helper that fails, to reach the default decision.
+undefined_targets(_) := [] if false
+
+test_default_decision_engages_operations_and_commanders if {
+	engagement.decision == {
+		"tiers": [
+			[{"team": "operations"}],
+			[{"team": "operations"}],
+			[{"team": "operations"}],
+		],
+		"commander_team": "incident-commanders",
+		"ladder_end": [{"team": "operations"}, {"team": "incident-commanders"}],
+		"reasons": ["engagement could not be evaluated: engaging operations and an incident commander"],
+	} with input as incident("sev1", "outage")
+		with engagement.unique as undefined_targets
 }
 
 test_no_tier_has_duplicate_targets if {

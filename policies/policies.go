@@ -1,6 +1,7 @@
 // Package policies holds Firebreak's Rego decisions (severity, engagement,
-// escalation, targets and routing), embedded in the binary, and the evaluator
-// that prepares each decision once and answers it for any input.
+// escalation, targets, routing and confirmation), embedded in the binary, the
+// evaluator that prepares each decision once and answers it for any input, and
+// the Go types the decisions decode into.
 //
 // Every decision's entry point is data.firebreak.<name>.decision and yields one
 // object that includes "reasons", the human-readable explanation of the result.
@@ -14,20 +15,25 @@ type Name string
 const (
 	// Severity classifies an incident as sev1, sev2 or sev3.
 	Severity Name = "severity"
-	// Engagement decides which teams are engaged, tier by tier, and who commands.
+	// Engagement decides which teams are engaged, tier by tier, who commands, and
+	// who is paged at the ladder's end.
 	Engagement Name = "engagement"
-	// Escalation decides acknowledgement timeouts, repeats and deferral.
+	// Escalation decides acknowledgement timeouts, repeats, how often the ladder's
+	// end pages again, and deferral.
 	Escalation Name = "escalation"
 	// Targets decides the response and resolution targets.
 	Targets Name = "targets"
 	// Routing decides whether an alert opens an incident, how alerts group into
 	// incidents, and the service, type, title and impact an incident starts with.
 	Routing Name = "routing"
+	// Confirmation decides when an incident counts as confirmed, so that customers
+	// may hear of it, and whether paging pauses while it may be a false alarm.
+	Confirmation Name = "confirmation"
 )
 
 // Names returns every decision in a fixed order.
 func Names() []Name {
-	return []Name{Severity, Engagement, Escalation, Targets, Routing}
+	return []Name{Severity, Engagement, Escalation, Targets, Routing, Confirmation}
 }
 
 // entryPoint returns the query that evaluates the decision.

@@ -8,44 +8,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/firebreak-dev/firebreak/incident"
 	"github.com/firebreak-dev/firebreak/policies"
 )
-
-// severityDecision is the severity decision's output contract.
-type severityDecision struct {
-	Severity   string   `json:"severity"`
-	Reasons    []string `json:"reasons"`
-	Overridden bool     `json:"overridden"`
-}
-
-// target is one paging target in an engagement tier.
-type target struct {
-	Team   string `json:"team,omitempty"`
-	Person string `json:"person,omitempty"`
-}
-
-// engagementDecision is the engagement decision's output contract.
-type engagementDecision struct {
-	Tiers         [][]target `json:"tiers"`
-	CommanderTeam string     `json:"commander_team"`
-	Reasons       []string   `json:"reasons"`
-}
-
-// escalationDecision is the escalation decision's output contract.
-type escalationDecision struct {
-	AckTimeoutSeconds        []int    `json:"ack_timeout_seconds"`
-	Repeats                  int      `json:"repeats"`
-	CommanderDeadlineSeconds int      `json:"commander_deadline_seconds"`
-	DeferToWorkingHours      bool     `json:"defer_to_working_hours"`
-	Reasons                  []string `json:"reasons"`
-}
-
-// targetsDecision is the targets decision's output contract.
-type targetsDecision struct {
-	ResponseTargetSeconds   int      `json:"response_target_seconds"`
-	ResolutionTargetSeconds int      `json:"resolution_target_seconds"`
-	Reasons                 []string `json:"reasons"`
-}
 
 func newEvaluator(t testing.TB) *policies.Evaluator {
 	t.Helper()
@@ -104,26 +69,26 @@ func TestDecideSeverity(t *testing.T) {
 	tests := []struct {
 		name  string
 		input any
-		want  severityDecision
+		want  policies.SeverityDecision
 	}{
 		{
 			name:  "empty input is sev1",
 			input: map[string]any{},
-			want: severityDecision{Severity: "sev1", Reasons: []string{
+			want: policies.SeverityDecision{Severity: "sev1", Reasons: []string{
 				"customers affected unknown: assuming all",
 			}},
 		},
 		{
 			name:  "nil input is sev1",
 			input: nil,
-			want: severityDecision{Severity: "sev1", Reasons: []string{
+			want: policies.SeverityDecision{Severity: "sev1", Reasons: []string{
 				"customers affected unknown: assuming all",
 			}},
 		},
 		{
 			name:  "input that is not an object is sev1",
 			input: "garbage",
-			want: severityDecision{Severity: "sev1", Reasons: []string{
+			want: policies.SeverityDecision{Severity: "sev1", Reasons: []string{
 				"customers affected unknown: assuming all",
 			}},
 		},
@@ -133,7 +98,7 @@ func TestDecideSeverity(t *testing.T) {
 				"impact":  map[string]any{"customers_affected": "some", "workaround": false, "support_cases": 3},
 				"service": map[string]any{"id": "checkout", "customer_facing": true},
 			},
-			want: severityDecision{Severity: "sev2", Reasons: []string{
+			want: policies.SeverityDecision{Severity: "sev2", Reasons: []string{
 				"service down for some customers with no workaround",
 			}},
 		},
@@ -142,14 +107,14 @@ func TestDecideSeverity(t *testing.T) {
 			input: map[string]any{
 				"impact": map[string]any{"customers_affected": "none", "performance_degraded": true},
 			},
-			want: severityDecision{Severity: "sev3", Reasons: []string{"performance degraded"}},
+			want: policies.SeverityDecision{Severity: "sev3", Reasons: []string{"performance degraded"}},
 		},
 		{
 			name: "wrong type is sev1 naming the field",
 			input: map[string]any{
 				"impact": map[string]any{"customers_affected": "none", "data_loss": "yes"},
 			},
-			want: severityDecision{Severity: "sev1", Reasons: []string{
+			want: policies.SeverityDecision{Severity: "sev1", Reasons: []string{
 				`invalid input: impact.data_loss must be a boolean, got string "yes": assuming sev1`,
 			}},
 		},
@@ -159,7 +124,7 @@ func TestDecideSeverity(t *testing.T) {
 				"impact":   map[string]any{"customers_affected": "none"},
 				"override": map[string]any{"severity": "sev2", "reason": "customer escalation", "by": "alice"},
 			},
-			want: severityDecision{Severity: "sev2", Overridden: true, Reasons: []string{
+			want: policies.SeverityDecision{Severity: "sev2", Overridden: true, Reasons: []string{
 				"override by alice: customer escalation",
 				"computed severity without the override: sev3",
 				"no customer impact reported",
@@ -168,7 +133,7 @@ func TestDecideSeverity(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var got severityDecision
+			var got policies.SeverityDecision
 			require.NoError(t, e.Decide(t.Context(), policies.Severity, tt.input, &got))
 			require.Equal(t, tt.want, got)
 		})
@@ -184,47 +149,51 @@ func TestDecideSeverityFromStruct(t *testing.T) {
 		Impact impact `json:"impact"`
 	}{Impact: impact{CustomersAffected: "none", DataLoss: true}}
 
-	var got severityDecision
+	var got policies.SeverityDecision
 	require.NoError(t, newEvaluator(t).Decide(t.Context(), policies.Severity, input, &got))
-	require.Equal(t, "sev1", got.Severity)
+	require.Equal(t, incident.Sev1, got.Severity)
 	require.Equal(t, []string{"customer data lost"}, got.Reasons)
 }
 
 func TestDecideEngagement(t *testing.T) {
 	e := newEvaluator(t)
-	operations := []target{{Team: "operations"}}
+	operations := []incident.Target{{Team: "operations"}}
 	tests := []struct {
 		name  string
 		input any
-		want  engagementDecision
+		want  policies.EngagementDecision
 	}{
 		{
 			name:  "empty input gives widest engagement",
 			input: map[string]any{},
-			want: engagementDecision{
-				Tiers:         [][]target{operations, operations, operations},
+			want: policies.EngagementDecision{
+				Tiers:         [][]incident.Target{operations, operations, operations},
 				CommanderTeam: "incident-commanders",
+				LadderEnd:     []incident.Target{{Team: "operations"}, {Team: "incident-commanders"}},
 				Reasons: []string{
 					"severity missing: treating as sev1 (widest engagement)",
 					"service team missing: tier 1 is team operations",
 					"escalation team missing: tier 2 adds team operations",
 					"tier 3: adds team operations",
 					"sev1: commander from incident-commanders",
+					"ladder end: the last tier and the commander team (team operations, team incident-commanders)",
 				},
 			},
 		},
 		{
 			name:  "wrongly shaped input gives widest engagement",
 			input: map[string]any{"incident": "outage", "service": 5},
-			want: engagementDecision{
-				Tiers:         [][]target{operations, operations, operations},
+			want: policies.EngagementDecision{
+				Tiers:         [][]incident.Target{operations, operations, operations},
 				CommanderTeam: "incident-commanders",
+				LadderEnd:     []incident.Target{{Team: "operations"}, {Team: "incident-commanders"}},
 				Reasons: []string{
 					"severity missing: treating as sev1 (widest engagement)",
 					"service team missing: tier 1 is team operations",
 					"escalation team missing: tier 2 adds team operations",
 					"tier 3: adds team operations",
 					"sev1: commander from incident-commanders",
+					"ladder end: the last tier and the commander team (team operations, team incident-commanders)",
 				},
 			},
 		},
@@ -234,24 +203,54 @@ func TestDecideEngagement(t *testing.T) {
 				"incident": map[string]any{"service": "checkout", "type": "security", "severity": "sev3"},
 				"service":  map[string]any{"id": "checkout", "team": "payments", "escalation_team": "platform"},
 			},
-			want: engagementDecision{
-				Tiers: [][]target{
+			want: policies.EngagementDecision{
+				Tiers: [][]incident.Target{
 					{{Team: "payments"}, {Team: "security"}},
 					{{Team: "payments"}, {Team: "platform"}, {Team: "security"}},
 				},
+				LadderEnd: []incident.Target{{Team: "incident-commanders"}},
 				Reasons: []string{
 					"severity sev3: 2 tiers",
 					"tier 1: owning team payments",
 					"tier 2: adds escalation team platform",
 					"security incident: team security engaged at every tier",
 					"sev3: no incident commander needed",
+					"sev3 ladder end: the commander team (team incident-commanders)",
+				},
+			},
+		},
+		{
+			name: "sev2 security incident pages the last tier and the commanders at the ladder end",
+			input: map[string]any{
+				"incident": map[string]any{"service": "checkout", "type": "security", "severity": "sev2"},
+				"service":  map[string]any{"id": "checkout", "team": "payments", "escalation_team": "platform"},
+			},
+			want: policies.EngagementDecision{
+				Tiers: [][]incident.Target{
+					{{Team: "payments"}, {Team: "security"}},
+					{{Team: "payments"}, {Team: "platform"}, {Team: "security"}},
+					{{Team: "payments"}, {Team: "platform"}, {Team: "operations"}, {Team: "security"}},
+				},
+				CommanderTeam: "incident-commanders",
+				LadderEnd: []incident.Target{
+					{Team: "payments"}, {Team: "platform"}, {Team: "operations"}, {Team: "security"}, {Team: "incident-commanders"},
+				},
+				Reasons: []string{
+					"severity sev2: 3 tiers",
+					"tier 1: owning team payments",
+					"tier 2: adds escalation team platform",
+					"tier 3: adds team operations",
+					"security incident: team security engaged at every tier",
+					"sev2: commander from incident-commanders",
+					"ladder end: the last tier and the commander team " +
+						"(team payments, team platform, team operations, team security, team incident-commanders)",
 				},
 			},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var got engagementDecision
+			var got policies.EngagementDecision
 			require.NoError(t, e.Decide(t.Context(), policies.Engagement, tt.input, &got))
 			require.Equal(t, tt.want, got)
 		})
@@ -263,19 +262,40 @@ func TestDecideEscalation(t *testing.T) {
 	tests := []struct {
 		name  string
 		input any
-		want  escalationDecision
+		want  policies.EscalationDecision
 	}{
 		{
 			name:  "empty input gets sev1 deadlines",
 			input: map[string]any{},
-			want: escalationDecision{
+			want: policies.EscalationDecision{
 				AckTimeoutSeconds:        []int{300, 300, 300},
 				Repeats:                  2,
+				LadderEndRepeatSeconds:   600,
 				CommanderDeadlineSeconds: 600,
 				Reasons: []string{
 					"severity missing: using sev1 deadlines",
+					"ladder end: page again every 600 seconds until acknowledged",
 					"incident commander due within 600 seconds",
 					"sev1: never deferred",
+				},
+			},
+		},
+		{
+			name: "sev2 never stops paging",
+			input: map[string]any{
+				"incident": map[string]any{"severity": "sev2"},
+				"clock":    map[string]any{"working_hours": true},
+			},
+			want: policies.EscalationDecision{
+				AckTimeoutSeconds:        []int{600, 600, 600},
+				Repeats:                  1,
+				LadderEndRepeatSeconds:   900,
+				CommanderDeadlineSeconds: 1800,
+				Reasons: []string{
+					"severity sev2: 3 levels of 600 seconds, ladder repeats 1 times",
+					"ladder end: page again every 900 seconds until acknowledged",
+					"incident commander due within 1800 seconds",
+					"sev2: never deferred",
 				},
 			},
 		},
@@ -286,12 +306,13 @@ func TestDecideEscalation(t *testing.T) {
 				"service":  map[string]any{"ack_timeout_seconds": 900},
 				"clock":    map[string]any{"working_hours": false},
 			},
-			want: escalationDecision{
+			want: policies.EscalationDecision{
 				AckTimeoutSeconds:   []int{900, 900},
 				DeferToWorkingHours: true,
 				Reasons: []string{
 					"severity sev3: 2 levels of 1800 seconds, ladder repeats 0 times",
 					"service acknowledgement timeout 900 seconds replaces every level's timeout",
+					"ladder end: page once and stop",
 					"no incident commander deadline",
 					"sev3 outside working hours: deferring to working hours",
 				},
@@ -300,7 +321,7 @@ func TestDecideEscalation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var got escalationDecision
+			var got policies.EscalationDecision
 			require.NoError(t, e.Decide(t.Context(), policies.Escalation, tt.input, &got))
 			require.Equal(t, tt.want, got)
 		})
@@ -321,11 +342,90 @@ func TestDecideTargets(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var got targetsDecision
+			var got policies.TargetsDecision
 			require.NoError(t, e.Decide(t.Context(), policies.Targets, tt.input, &got))
 			require.Equal(t, tt.response, got.ResponseTargetSeconds)
 			require.Equal(t, tt.resolution, got.ResolutionTargetSeconds)
 			require.NotEmpty(t, got.Reasons)
+		})
+	}
+}
+
+func TestDecideConfirmation(t *testing.T) {
+	e := newEvaluator(t)
+	tests := []struct {
+		name  string
+		input any
+		want  policies.ConfirmationDecision
+	}{
+		{
+			name:  "declared sev1 is confirmed at start",
+			input: map[string]any{"incident": map[string]any{"source": "cli", "severity": "sev1", "service": "checkout", "type": "outage"}},
+			want: policies.ConfirmationDecision{
+				AtStart:            true,
+				AfterFiringSeconds: 120,
+				Reasons: []string{
+					"declared by a person (source cli): confirmed at start",
+					"severity sev1: alerts firing for 120 seconds confirm it",
+					"sev1: paging carries on while the incident may be a false alarm",
+				},
+			},
+		},
+		{
+			name:  "alert-opened sev1 is confirmed after 120 seconds of firing",
+			input: map[string]any{"incident": map[string]any{"source": "alertmanager", "severity": "sev1", "service": "checkout", "type": "outage"}},
+			want: policies.ConfirmationDecision{
+				AfterFiringSeconds: 120,
+				Reasons: []string{
+					"opened by source alertmanager: confirmed when acknowledged or after its alerts keep firing for 120 seconds",
+					"severity sev1: alerts firing for 120 seconds confirm it",
+					"sev1: paging carries on while the incident may be a false alarm",
+				},
+			},
+		},
+		{
+			name:  "alert-opened sev3 pauses paging during the false-alarm grace",
+			input: map[string]any{"incident": map[string]any{"source": "sns", "severity": "sev3"}},
+			want: policies.ConfirmationDecision{
+				AfterFiringSeconds:               300,
+				PausePagingDuringFalseAlarmGrace: true,
+				Reasons: []string{
+					"opened by source sns: confirmed when acknowledged or after its alerts keep firing for 300 seconds",
+					"severity sev3: alerts firing for 300 seconds confirm it",
+					"sev3: paging pauses while the incident may be a false alarm",
+				},
+			},
+		},
+		{
+			name:  "empty input is not confirmed at start and keeps paging",
+			input: map[string]any{},
+			want: policies.ConfirmationDecision{
+				AfterFiringSeconds: 300,
+				Reasons: []string{
+					"source missing: treated as alert-opened, confirmed when acknowledged or after its alerts keep firing for 300 seconds",
+					"severity missing: alerts firing for 300 seconds confirm it (the longer wait)",
+					"severity missing or unknown: paging carries on while the incident may be a false alarm",
+				},
+			},
+		},
+		{
+			name:  "input that is not an object fails safe",
+			input: "garbage",
+			want: policies.ConfirmationDecision{
+				AfterFiringSeconds: 300,
+				Reasons: []string{
+					"source missing: treated as alert-opened, confirmed when acknowledged or after its alerts keep firing for 300 seconds",
+					"severity missing: alerts firing for 300 seconds confirm it (the longer wait)",
+					"severity missing or unknown: paging carries on while the incident may be a false alarm",
+				},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got policies.ConfirmationDecision
+			require.NoError(t, e.Decide(t.Context(), policies.Confirmation, tt.input, &got))
+			require.Equal(t, tt.want, got)
 		})
 	}
 }
@@ -342,7 +442,7 @@ func TestDecideConcurrently(t *testing.T) {
 	done := make(chan error)
 	for range 8 {
 		go func() {
-			var got severityDecision
+			var got policies.SeverityDecision
 			done <- e.Decide(ctx, policies.Severity, map[string]any{"impact": map[string]any{"customers_affected": "all"}}, &got)
 		}()
 	}
@@ -399,6 +499,50 @@ func TestNewEvaluatorErrors(t *testing.T) {
 			_, err = policies.NewEvaluator(t.Context(), b)
 			require.Error(t, err)
 			t.Log(err)
+			for _, want := range tt.want {
+				require.ErrorContains(t, err, want)
+			}
+		})
+	}
+}
+
+// TestConfirmationIsCheckedAtStart checks that the evaluator refuses a bundle whose confirmation
+// policy is missing or broken, naming the decision or the file and line.
+func TestConfirmationIsCheckedAtStart(t *testing.T) {
+	tests := []struct {
+		name         string
+		confirmation string // "" leaves confirmation.rego out
+		want         []string
+	}{
+		{
+			name: "missing confirmation policy",
+			want: []string{"prepare confirmation: entry point data.firebreak.confirmation.decision is undefined in the bundle"},
+		},
+		{
+			name:         "broken confirmation policy",
+			confirmation: "package firebreak.confirmation\n\ndecision := {\"at_start\": started}\n",
+			want:         []string{"confirmation.rego:3:", "rego_unsafe_var_error", "var started is unsafe"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for _, name := range policies.Names() {
+				if name == policies.Confirmation {
+					continue
+				}
+				text, err := os.ReadFile(string(name) + ".rego")
+				require.NoError(t, err)
+				writeFile(t, dir, string(name)+".rego", string(text))
+			}
+			if tt.confirmation != "" {
+				writeFile(t, dir, "confirmation.rego", tt.confirmation)
+			}
+			b, err := policies.LoadDir(dir)
+			require.NoError(t, err)
+
+			_, err = policies.NewEvaluator(t.Context(), b)
+			require.Error(t, err)
 			for _, want := range tt.want {
 				require.ErrorContains(t, err, want)
 			}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/firebreak-dev/firebreak/incident"
 	"github.com/firebreak-dev/firebreak/policies"
 )
 
@@ -293,7 +294,7 @@ func TestRoutingImpactFeedsSeverity(t *testing.T) {
 	e := newEvaluator(t)
 	tests := []struct {
 		severityLabel string
-		want          string
+		want          incident.Severity
 	}{
 		{severityLabel: "critical", want: "sev2"},
 		{severityLabel: "warning", want: "sev3"},
@@ -313,7 +314,7 @@ func TestRoutingImpactFeedsSeverity(t *testing.T) {
 			var routed routingDecision
 			require.NoError(t, e.Decide(t.Context(), policies.Routing, input, &routed))
 
-			var got severityDecision
+			var got policies.SeverityDecision
 			require.NoError(t, e.Decide(t.Context(), policies.Severity, map[string]any{"impact": routed.Impact}, &got))
 			require.Equal(t, tt.want, got.Severity)
 		})

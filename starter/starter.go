@@ -134,36 +134,78 @@ func randomBytes(n int) []byte {
 	return b
 }
 
-// Update sends one responder update and waits for the workflow to apply it. A rejected update
-// returns the validator's reason and changes nothing.
-func (c *Client) Update(ctx context.Context, key, name string, arg any) (workflows.Outcome, error) {
-	handle, err := c.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+// Update sends one responder update. wait bounds how long a worker has to accept it: the caller
+// puts the same bound in the request's workflows.Expiry, so that an update no worker accepted in
+// time is never applied later and Update can say so (ErrNoWorker). Once a worker accepted it,
+// Update waits as long again for its outcome. A rejected update returns the validator's reason
+// and changes nothing; an update on a closed incident returns a *ClosedError. A wait of 0 waits
+// as long as ctx allows.
+func (c *Client) Update(ctx context.Context, key, name string, arg any, wait time.Duration) (workflows.Outcome, error) {
+	acceptCtx, cancel := withWait(ctx, wait)
+	defer cancel()
+	handle, err := c.Temporal.UpdateWorkflow(acceptCtx, client.UpdateWorkflowOptions{
 		WorkflowID:   workflows.WorkflowID(key),
 		UpdateName:   name,
 		Args:         []any{arg},
-		WaitForStage: client.WorkflowUpdateStageCompleted,
+		WaitForStage: client.WorkflowUpdateStageAccepted,
 	})
 	if err != nil {
-		return workflows.Outcome{}, describe(key, name, err)
+		return workflows.Outcome{}, c.explain(ctx, acceptCtx, key, name, err, errUpdateNotApplied)
 	}
+	resultCtx, cancel := withWait(ctx, wait)
+	defer cancel()
 	var out workflows.Outcome
-	if err := handle.Get(ctx, &out); err != nil {
-		return workflows.Outcome{}, describe(key, name, err)
+	if err := handle.Get(resultCtx, &out); err != nil {
+		unfinished := fmt.Errorf("%s incident %s: a worker accepted the update but it did not finish within %s; "+
+			"it will still be applied: see `firebreak incident show %s`", name, key, wait, key)
+		return workflows.Outcome{}, c.explain(ctx, resultCtx, key, name, err, unfinished)
 	}
 	return out, nil
 }
 
-// State returns an incident's current state, open or resolved.
-func (c *Client) State(ctx context.Context, key string) (workflows.State, error) {
-	resp, err := c.Temporal.QueryWorkflow(ctx, workflows.WorkflowID(key), "", workflows.QueryState)
-	if err != nil {
+// State returns an incident's current state, open or resolved, as a worker answers the state
+// query. wait bounds how long a worker has to answer (0: as long as ctx allows); when none does,
+// the error wraps ErrNoWorker and Describe still tells what Temporal knows.
+func (c *Client) State(ctx context.Context, key string, wait time.Duration) (workflows.State, error) {
+	queryCtx, cancel := withWait(ctx, wait)
+	defer cancel()
+	resp, err := c.Temporal.QueryWorkflow(queryCtx, workflows.WorkflowID(key), "", workflows.QueryState)
+	if errors.As(err, new(*serviceerror.NotFound)) {
+		// A closed incident still answers through a worker; not found means not there.
 		return workflows.State{}, describe(key, "show", err)
+	}
+	if err != nil {
+		noAnswer := fmt.Errorf("%w: no answer to the state query of incident %s within %s", ErrNoWorker, key, wait)
+		return workflows.State{}, c.explain(ctx, queryCtx, key, "show", err, noAnswer)
 	}
 	var s workflows.State
 	if err := resp.Get(&s); err != nil {
 		return workflows.State{}, fmt.Errorf("decode state of incident %s: %w", key, err)
 	}
 	return s, nil
+}
+
+// withWait bounds ctx by wait, unless wait is 0 or less.
+func withWait(ctx context.Context, wait time.Duration) (context.Context, context.CancelFunc) {
+	if wait <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, wait)
+}
+
+// explain turns the error of a request made under opCtx, a bound of ctx, into one line a
+// responder understands: an interruption of ctx as such, opCtx running out as noAnswer, a closed
+// or unknown incident as such, a validator's rejection with its reason.
+func (c *Client) explain(ctx, opCtx context.Context, key, action string, err, noAnswer error) error {
+	switch {
+	case ctx.Err() != nil:
+		return fmt.Errorf("%s incident %s: %w", action, key, ctx.Err())
+	case timedOut(opCtx, err):
+		return noAnswer
+	case errors.As(err, new(*serviceerror.NotFound)):
+		return c.missing(ctx, key, action, err)
+	}
+	return describe(key, action, err)
 }
 
 // describe turns Temporal's errors into one line a responder understands.

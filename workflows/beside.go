@@ -38,6 +38,7 @@ func (r *incidentRun) beside(ctx workflow.Context, what string, work func(ctx wo
 		if err != nil {
 			r.record(ctx, "failed", "", fmt.Sprintf("%s failed (best effort, paging goes on): %s", what, failure(err)))
 		}
+		r.settle()
 	})
 }
 
@@ -81,9 +82,9 @@ func (r *incidentRun) communicate(ctx workflow.Context, stage, audience string) 
 		WorkflowID: s.WorkflowID, Stage: stage, Service: s.Service, Title: s.Title, Severity: s.Severity,
 		Impact: s.Impact, StartedAt: s.StartedAt, ResolvedAt: s.ResolvedAt, Resolution: s.Resolution, Audience: audience,
 	}
-	r.beside(ctx, fmt.Sprintf("sending the %s %s message", audience, stage), func(ctx workflow.Context) error {
+	r.beside(ctx, fmt.Sprintf("sending the %s %s messages", audiences(audience), stage), func(ctx workflow.Context) error {
 		var messages []incident.Message
-		err := workflow.ExecuteActivity(besideCtx(ctx, fmt.Sprintf("%s messages (%s)", stage, audience)), a.Communicate, req).
+		err := workflow.ExecuteActivity(besideCtx(ctx, fmt.Sprintf("%s messages (%s)", stage, audiences(audience))), a.Communicate, req).
 			Get(ctx, &messages)
 		if err != nil {
 			return err
@@ -94,4 +95,12 @@ func (r *incidentRun) communicate(ctx workflow.Context, stage, audience string) 
 		}
 		return nil
 	})
+}
+
+// audiences names who a message is for: one audience, or both when none is given.
+func audiences(audience string) string {
+	if audience == "" {
+		return "internal and external"
+	}
+	return audience
 }

@@ -66,6 +66,7 @@ func setUpdate[Req expiring](ctx workflow.Context, r *incidentRun, name string,
 			return apply(ctx, req)
 		}}
 		r.commands.Send(ctx, cmd)
+		defer r.settle()
 		if err := workflow.Await(ctx, func() bool { return cmd.done }); err != nil {
 			return Outcome{}, err
 		}

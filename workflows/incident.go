@@ -40,12 +40,17 @@ type incidentRun struct {
 	commands workflow.Channel
 	alerts   workflow.ReceiveChannel
 	armed    *deadline
+	// settled wakes the main loop when an update handler or the last work in flight finishes, so
+	// that a continue-as-new waiting for them happens without waiting for the next event.
+	settled workflow.Channel
 	// inFlight counts the activities started beside the main loop (pages, tracking, channels,
 	// messages) that have not finished; the run continues as new or completes only without any.
 	inFlight int
 	// next is the input of the incident that follows this one, set when a firing alert arrives
 	// after resolution.
 	next *IncidentInput
+	// closing is set when a resolved incident's review window ends.
+	closing bool
 	// published is what the search attributes and memo last said, so unchanged ones are not
 	// written again.
 	published string
@@ -60,7 +65,11 @@ func Incident(ctx workflow.Context, in IncidentInput) (Summary, error) {
 	if workflow.GetVersion(ctx, changeHardenedCore, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 		return runLegacy(ctx, in)
 	}
-	r := &incidentRun{commands: workflow.NewChannel(ctx), alerts: workflow.GetSignalChannel(ctx, SignalAlerts)}
+	r := &incidentRun{
+		commands: workflow.NewChannel(ctx),
+		alerts:   workflow.GetSignalChannel(ctx, SignalAlerts),
+		settled:  workflow.NewBufferedChannel(ctx, 1),
+	}
 	if in.Carried != nil {
 		r.state = *in.Carried
 	} else {
@@ -106,12 +115,15 @@ func runLegacy(ctx workflow.Context, in IncidentInput) (Summary, error) {
 	return summary, err
 }
 
+// convert copies from into to through JSON. Encoding plain structs is deterministic (map keys
+// are sorted), which workflowcheck cannot see.
 func convert(from, to any) error {
-	data, err := json.Marshal(from)
+	data, err := json.Marshal(from) //workflowcheck:ignore
 	if err != nil {
 		return fmt.Errorf("convert %T: %w", from, err)
 	}
-	if err := json.Unmarshal(data, to); err != nil {
+	err = json.Unmarshal(data, to) //workflowcheck:ignore
+	if err != nil {
 		return fmt.Errorf("convert %T: %w", from, err)
 	}
 	return nil
@@ -137,22 +149,15 @@ func (r *incidentRun) open(ctx workflow.Context) error {
 }
 
 // loop applies responder commands, alerts and deadlines until the incident closes, continuing
-// as new whenever the history or the timeline grows large.
+// as new whenever the history or the timeline grows large. It never blocks anywhere but in its
+// select, so an update that arrives at any moment is applied.
 func (r *incidentRun) loop(ctx workflow.Context) (Summary, error) {
 	for {
-		if r.next != nil {
-			return Summary{}, r.continueAsNew(ctx, *r.next)
-		}
-		if r.inFlight == 0 && workflow.AllHandlersFinished(ctx) &&
-			(workflow.GetInfo(ctx).GetContinueAsNewSuggested() || r.state.TimelineFull()) {
+		if r.settledNow(ctx) && (r.next != nil || r.closing || r.wantsContinueAsNew(ctx)) {
 			r.drainAlerts(ctx)
-			if r.next == nil {
-				carried := r.state.Carry(workflow.GetInfo(ctx).WorkflowExecution.RunID)
-				return Summary{}, r.continueAsNew(ctx, IncidentInput{
-					Key: r.state.Key, Service: r.state.Service, Title: r.state.Title, Carried: &carried,
-				})
+			if r.settledNow(ctx) { // booking the alerts may have paged
+				return r.end(ctx)
 			}
-			continue
 		}
 		r.arm(ctx)
 		selector := workflow.NewSelector(ctx)
@@ -164,6 +169,7 @@ func (r *incidentRun) loop(ctx workflow.Context) (Summary, error) {
 			c.Receive(ctx, &b)
 			batch = &b
 		})
+		selector.AddReceive(r.settled, func(c workflow.ReceiveChannel, _ bool) { c.Receive(ctx, &struct{}{}) })
 		var fired incident.Deadline
 		if r.armed != nil {
 			selector.AddFuture(r.armed.timer, func(workflow.Future) { fired = r.armed.what })
@@ -171,7 +177,7 @@ func (r *incidentRun) loop(ctx workflow.Context) (Summary, error) {
 		selector.Select(ctx)
 		switch {
 		case fired == incident.DeadlineClose:
-			return r.close(ctx)
+			r.armed, r.state.CloseAt, r.closing = nil, nil, true
 		case fired != "":
 			r.armed = nil
 			if err := r.onDeadline(ctx, fired); err != nil {
@@ -179,7 +185,7 @@ func (r *incidentRun) loop(ctx workflow.Context) (Summary, error) {
 			}
 		case batch != nil:
 			r.receiveAlerts(ctx, *batch)
-		default:
+		case cmd != nil:
 			cmd.outcome, cmd.err = cmd.apply(ctx)
 			cmd.done = true
 		}
@@ -187,27 +193,37 @@ func (r *incidentRun) loop(ctx workflow.Context) (Summary, error) {
 	}
 }
 
-// continueAsNew ends this run once nothing started beside the loop is still running, and starts
-// the next with in.
-func (r *incidentRun) continueAsNew(ctx workflow.Context, in IncidentInput) error {
-	r.disarm()
-	if err := workflow.Await(ctx, func() bool { return r.inFlight == 0 && workflow.AllHandlersFinished(ctx) }); err != nil {
-		return err
-	}
-	return workflow.NewContinueAsNewError(ctx, IncidentWorkflowName, in)
+// settledNow reports whether nothing holds the run open: no update handler running and nothing
+// in flight beside the loop.
+func (r *incidentRun) settledNow(ctx workflow.Context) bool {
+	return r.inFlight == 0 && workflow.AllHandlersFinished(ctx)
 }
 
-// close completes a resolved incident at the end of its review window.
-func (r *incidentRun) close(ctx workflow.Context) (Summary, error) {
+// wantsContinueAsNew reports whether the history or the timeline has grown large enough for a
+// new run.
+func (r *incidentRun) wantsContinueAsNew(ctx workflow.Context) bool {
+	return workflow.GetInfo(ctx).GetContinueAsNewSuggested() || r.state.TimelineFull()
+}
+
+// end ends a settled run: into the incident that follows, at the close of a resolved incident,
+// or as a new run carrying the state.
+func (r *incidentRun) end(ctx workflow.Context) (Summary, error) {
 	r.disarm()
-	if err := workflow.Await(ctx, func() bool { return r.inFlight == 0 && workflow.AllHandlersFinished(ctx) }); err != nil {
-		return Summary{}, err
-	}
 	s := r.state
-	return Summary{
-		Key: s.Key, Severity: s.Severity, StartedAt: s.StartedAt, ResolvedAt: *s.ResolvedAt,
-		Resolution: s.Resolution, Metrics: s.Metrics, Roles: s.Roles,
-	}, nil
+	switch {
+	case r.next != nil:
+		return Summary{}, workflow.NewContinueAsNewError(ctx, IncidentWorkflowName, *r.next)
+	case r.closing:
+		return Summary{
+			Key: s.Key, Severity: s.Severity, StartedAt: s.StartedAt, ResolvedAt: *s.ResolvedAt,
+			Resolution: s.Resolution, Metrics: s.Metrics, Roles: s.Roles,
+		}, nil
+	default:
+		carried := s.Carry(workflow.GetInfo(ctx).WorkflowExecution.RunID)
+		return Summary{}, workflow.NewContinueAsNewError(ctx, IncidentWorkflowName, IncidentInput{
+			Key: s.Key, Service: s.Service, Title: s.Title, Carried: &carried,
+		})
+	}
 }
 
 // arm keeps one timer running for the earliest pending deadline, replacing it when that changes.
@@ -303,6 +319,9 @@ func (r *incidentRun) missedAck(ctx workflow.Context) {
 	}
 	r.pageLevel(ctx, move.Level, reason)
 }
+
+// settle notes that something that holds back a continue-as-new finished.
+func (r *incidentRun) settle() { r.settled.SendAsync(struct{}{}) }
 
 // record appends a timeline entry at the workflow's time.
 func (r *incidentRun) record(ctx workflow.Context, kind, by, text string) {

@@ -68,10 +68,11 @@ func (r *recorder) paged() []sentPage {
 // harness runs the incident workflow on the time-skipping test server with the real activities,
 // the built-in policies and the example configuration; only delivery is recorded instead of sent.
 type harness struct {
-	t   *testing.T
-	env *testsuite.TestWorkflowEnvironment
-	rec *recorder
-	cfg *config.Config
+	t    *testing.T
+	env  *testsuite.TestWorkflowEnvironment
+	rec  *recorder
+	cfg  *config.Config
+	acts *activities.Activities
 }
 
 func newHarness(t *testing.T, start time.Time) *harness {
@@ -94,7 +95,7 @@ func newHarness(t *testing.T, start time.Time) *harness {
 	}
 	env.RegisterWorkflowWithOptions(workflows.Incident, workflow.RegisterOptions{Name: workflows.IncidentWorkflowName})
 	env.RegisterActivityWithOptions(acts, activity.RegisterOptions{})
-	return &harness{t: t, env: env, rec: rec, cfg: cfg}
+	return &harness{t: t, env: env, rec: rec, cfg: cfg, acts: acts}
 }
 
 // at runs fn when the test clock reaches start+d.
@@ -407,7 +408,10 @@ func TestLadderRunsOutWhenNobodyAnswers(t *testing.T) {
 	h.send(2*time.Hour+time.Second, workflows.UpdateResolve, workflows.ResolveRequest{By: "tom", Summary: "fixed"}, nil)
 	h.run(input("search", incident.Impact{CustomersAffected: "none", PerformanceDegraded: ptr(true)}))
 	require.Equal(t, 2, h.summary().Metrics.EscalationsByDeadline)
-	require.Len(t, h.rec.paged(), 3, "level 1 pages one team, level 2 two")
+	pages := h.rec.paged()
+	require.Len(t, pages, 4, "level 1 pages one team, level 2 two, the ladder's end the commanders once")
+	require.Equal(t, "default-test-workflow-id/engagement-1/ladder-end-1/giulia/console", pages[3].msg.IdempotencyKey)
+	require.Equal(t, time.Hour, pages[3].elapsed, "the end follows level 2's deadline")
 }
 
 func TestRejectedUpdatesRecordNothing(t *testing.T) {

@@ -166,6 +166,7 @@ func (r *incidentRun) await(ctx workflow.Context, f workflow.Future, done func(e
 		err := f.Get(ctx, nil)
 		r.inFlight--
 		done(err)
+		r.settle()
 	})
 }
 
@@ -173,7 +174,7 @@ func (r *incidentRun) await(ctx workflow.Context, f workflow.Future, done func(e
 func failure(err error) string {
 	var app *temporal.ApplicationError
 	if errors.As(err, &app) {
-		return app.Error()
+		return app.Message()
 	}
 	var timeout *temporal.TimeoutError
 	if errors.As(err, &timeout) {

@@ -59,18 +59,18 @@ func (r *incidentRun) summaryLine() string {
 func (r *incidentRun) details() string {
 	s := &r.state
 	var b strings.Builder
-	fmt.Fprintf(&b, "## %s\n\n", s.Title)
-	fmt.Fprintf(&b, "- **Severity:** %s (%s)\n", orUnknown(string(s.Severity)), strings.Join(s.SeverityReasons, "; "))
-	fmt.Fprintf(&b, "- **Status:** %s, phase %s\n", s.Status, s.Phase)
-	fmt.Fprintf(&b, "- **Service:** %s; channel %s; bridge %s\n", s.Service, orUnknown(s.Channels.Channel), orUnknown(s.Channels.BridgeURL))
+	b.WriteString(fmt.Sprintf("## %s\n\n", s.Title))
+	b.WriteString(fmt.Sprintf("- **Severity:** %s (%s)\n", orUnknown(string(s.Severity)), strings.Join(s.SeverityReasons, "; ")))
+	b.WriteString(fmt.Sprintf("- **Status:** %s, phase %s\n", s.Status, s.Phase))
+	b.WriteString(fmt.Sprintf("- **Service:** %s; channel %s; bridge %s\n", s.Service, orUnknown(s.Channels.Channel), orUnknown(s.Channels.BridgeURL)))
 	if s.Level > 0 {
-		fmt.Fprintf(&b, "- **Escalation:** level %d of %d\n", s.Level, s.Plan.Levels())
+		b.WriteString(fmt.Sprintf("- **Escalation:** level %d of %d\n", s.Level, s.Plan.Levels()))
 	}
 	if s.AlertCount > 0 {
-		fmt.Fprintf(&b, "- **Alerts:** %d received, %d distinct, %d firing\n", s.AlertCount, s.AlertBook.Distinct(), s.AlertBook.FiringCount())
+		b.WriteString(fmt.Sprintf("- **Alerts:** %d received, %d distinct tracked, %d firing\n", s.AlertCount, len(s.AlertBook.Firing), s.AlertBook.FiringNow))
 	}
 	for _, role := range incident.Roles() {
-		fmt.Fprintf(&b, "- **%s:** %s\n", role, orUnknown(s.Roles[role]))
+		b.WriteString(fmt.Sprintf("- **%s:** %s\n", role, orUnknown(s.Roles[role])))
 	}
 	return b.String()
 }

@@ -15,6 +15,7 @@ func startDevServer(ctx context.Context, s cli.DevServerSettings) (cli.DevServer
 		Ephemeral:        s.Ephemeral,
 		Port:             s.Port,
 		UIPort:           s.UIPort,
+		Retention:        s.Retention,
 		SearchAttributes: workflows.SearchAttributes(),
 		Logger:           s.Logger,
 	})

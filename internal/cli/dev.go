@@ -26,12 +26,16 @@ type DevServer interface {
 
 // DevServerSettings configure the embedded server.
 type DevServerSettings struct {
-	DataDir   string // SQLite file lives here unless Ephemeral
+	DataDir   string // SQLite file and its lock live here unless Ephemeral
 	Ephemeral bool
-	Port      int // frontend gRPC port
-	UIPort    int // Web UI port
+	Port      int           // frontend gRPC port
+	UIPort    int           // Web UI port
+	Retention time.Duration // how long the namespace keeps closed workflows
 	Logger    *slog.Logger
 }
+
+// minRetention is Temporal's minimum namespace retention.
+const minRetention = 24 * time.Hour
 
 // DevOptions are the settings of `firebreak dev`.
 type DevOptions struct {
@@ -53,7 +57,7 @@ func NewCmdDev(f *Factory, runF func(context.Context, *DevOptions) error) *cobra
 		Long: "Run a real Temporal server in-process (SQLite under --data-dir, or in memory with " +
 			"--ephemeral) with its Web UI, a Firebreak worker, and Firebreak's HTTP server with " +
 			"/healthz, /metrics and the alert webhooks. Incidents and their deadlines survive a restart on the same data " +
-			"directory. Stop with Ctrl-C.",
+			"directory, which one firebreak dev at a time may use. Stop with Ctrl-C.",
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.Start = f.StartDevServer
@@ -62,6 +66,9 @@ func NewCmdDev(f *Factory, runF func(context.Context, *DevOptions) error) *cobra
 			}
 			if opts.Server.Port < 1 || opts.Server.Port > 65535 || opts.Server.UIPort < 1 || opts.Server.UIPort > 65535 {
 				return usageErrorf("--port and --ui-port must be between 1 and 65535")
+			}
+			if opts.Server.Retention < minRetention {
+				return usageErrorf("--retention must be at least 24h, Temporal's minimum")
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -74,6 +81,7 @@ func NewCmdDev(f *Factory, runF func(context.Context, *DevOptions) error) *cobra
 	fl.BoolVar(&opts.Server.Ephemeral, "ephemeral", false, "keep everything in memory; nothing survives a restart")
 	fl.IntVar(&opts.Server.Port, "port", 7233, "Temporal frontend `port`")
 	fl.IntVar(&opts.Server.UIPort, "ui-port", 8233, "Temporal Web UI `port`")
+	fl.DurationVar(&opts.Server.Retention, "retention", 30*24*time.Hour, "how long closed incidents stay in Temporal (`duration`, at least 24h)")
 	fl.StringVar(&opts.HTTPAddr, "http", "127.0.0.1:8080", "Firebreak HTTP `address` (/healthz, /metrics, /v1/alerts/)")
 	fl.StringVar(&opts.ConfigPath, "config", "", "configuration `file`; the built-in example when empty")
 	return cmd

@@ -61,12 +61,22 @@ func requireFlags(cmd *cobra.Command, names ...string) error {
 	}
 }
 
-// incidentKey validates the positional incident key.
+// incidentKey reads the positional incident reference: a key, or the workflow ID `alert send`
+// and the Web UI show ("incident-<key>").
 func incidentKey(args []string) (string, error) {
-	if err := workflows.ValidateKey(args[0]); err != nil {
+	key, err := workflows.KeyFromRef(args[0])
+	if err != nil {
 		return "", usageError{err}
 	}
-	return args[0], nil
+	return key, nil
+}
+
+// checkWait rejects a --wait that leaves a worker no time.
+func checkWait(wait time.Duration) error {
+	if wait <= 0 {
+		return usageErrorf("invalid --wait %s: use a positive duration such as 10s", wait)
+	}
+	return nil
 }
 
 // parseSeverity reads a --severity value.

@@ -118,13 +118,14 @@ func golden(t *testing.T, name, got string) {
 	require.Equal(t, string(want), got)
 }
 
-// updateOptions is what the starter sends for one update.
+// updateOptions is what the starter sends for one update: it waits for a worker to accept it,
+// then for its outcome.
 func updateOptions(key, name string, req any) client.UpdateWorkflowOptions {
 	return client.UpdateWorkflowOptions{
 		WorkflowID:   "incident-" + key,
 		UpdateName:   name,
 		Args:         []any{req},
-		WaitForStage: client.WorkflowUpdateStageCompleted,
+		WaitForStage: client.WorkflowUpdateStageAccepted,
 	}
 }
 

@@ -31,5 +31,7 @@ func newCmdAck(f *Factory, runF func(context.Context, *ackOptions) error) *cobra
 
 // ackRun acknowledges the incident.
 func ackRun(ctx context.Context, opts *ackOptions) error {
-	return sendUpdate(ctx, opts.responderOptions, workflows.UpdateAcknowledge, workflows.AckRequest{By: opts.As})
+	return sendUpdate(ctx, opts.responderOptions, workflows.UpdateAcknowledge, func(e workflows.Expiry) any {
+		return workflows.AckRequest{By: opts.As, Expiry: e}
+	})
 }

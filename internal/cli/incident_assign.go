@@ -47,6 +47,7 @@ func newCmdAssign(f *Factory, runF func(context.Context, *assignOptions) error) 
 
 // assignRun assigns the role.
 func assignRun(ctx context.Context, opts *assignOptions) error {
-	return sendUpdate(ctx, opts.responderOptions, workflows.UpdateAssign,
-		workflows.AssignRequest{By: opts.As, Role: opts.Role, Person: opts.Person})
+	return sendUpdate(ctx, opts.responderOptions, workflows.UpdateAssign, func(e workflows.Expiry) any {
+		return workflows.AssignRequest{By: opts.As, Role: opts.Role, Person: opts.Person, Expiry: e}
+	})
 }

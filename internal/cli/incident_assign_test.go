@@ -15,12 +15,12 @@ func TestNewCmdAssign(t *testing.T) {
 		{
 			name: "commander",
 			args: []string{"chk-1", "--role", "commander", "--person", "bob", "--as", "alice"},
-			want: assignOptions{responderOptions{Key: "chk-1", As: "alice"}, incident.RoleCommander, "bob"},
+			want: assignOptions{responderOptions{Key: "chk-1", As: "alice", Wait: testWait}, incident.RoleCommander, "bob"},
 		},
 		{
 			name: "communications lead",
 			args: []string{"chk-1", "--role", "communications_lead", "--person", "carol", "--as", "alice"},
-			want: assignOptions{responderOptions{Key: "chk-1", As: "alice"}, incident.RoleCommunications, "carol"},
+			want: assignOptions{responderOptions{Key: "chk-1", As: "alice", Wait: testWait}, incident.RoleCommunications, "carol"},
 		},
 		{name: "missing --as", args: []string{"chk-1", "--role", "commander", "--person", "bob"}, wantErr: "required flag --as not set"},
 		{name: "missing role and person", args: []string{"chk-1", "--as", "alice"}, wantErr: "required flags --role, --person not set"},
@@ -30,7 +30,7 @@ func TestNewCmdAssign(t *testing.T) {
 }
 
 func TestAssignRun(t *testing.T) {
-	req := workflows.AssignRequest{By: "alice", Role: incident.RoleCommander, Person: "bob"}
+	req := workflows.AssignRequest{By: "alice", Role: incident.RoleCommander, Person: "bob", Expiry: testExpiry}
 	testUpdateRun(t, workflows.UpdateAssign, req, workflows.Outcome{
 		Text: "bob is commander (assigned by alice)", Status: incident.StatusAcknowledged,
 		Phase: incident.PhaseResolve, Severity: incident.Sev2, Level: 1,

@@ -36,6 +36,7 @@ func newCmdEscalate(f *Factory, runF func(context.Context, *escalateOptions) err
 
 // escalateRun escalates the incident.
 func escalateRun(ctx context.Context, opts *escalateOptions) error {
-	return sendUpdate(ctx, opts.responderOptions, workflows.UpdateEscalate,
-		workflows.EscalateRequest{By: opts.As, Reason: opts.Reason})
+	return sendUpdate(ctx, opts.responderOptions, workflows.UpdateEscalate, func(e workflows.Expiry) any {
+		return workflows.EscalateRequest{By: opts.As, Reason: opts.Reason, Expiry: e}
+	})
 }

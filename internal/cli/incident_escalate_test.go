@@ -15,7 +15,7 @@ func TestNewCmdEscalate(t *testing.T) {
 		{
 			name: "reason and person",
 			args: []string{"chk-1", "--reason", "need the database team", "--as", "alice"},
-			want: escalateOptions{responderOptions{Key: "chk-1", As: "alice"}, "need the database team"},
+			want: escalateOptions{responderOptions{Key: "chk-1", As: "alice", Wait: testWait}, "need the database team"},
 		},
 		{name: "missing --as", args: []string{"chk-1", "--reason", "r"}, wantErr: "required flag --as not set"},
 		{name: "missing --reason", args: []string{"chk-1", "--as", "alice"}, wantErr: "required flag --reason not set"},
@@ -23,7 +23,7 @@ func TestNewCmdEscalate(t *testing.T) {
 }
 
 func TestEscalateRun(t *testing.T) {
-	req := workflows.EscalateRequest{By: "alice", Reason: "slow"}
+	req := workflows.EscalateRequest{By: "alice", Reason: "slow", Expiry: testExpiry}
 	testUpdateRun(t, workflows.UpdateEscalate, req, workflows.Outcome{
 		Text: "escalated to level 2 by alice: slow", Status: incident.StatusTriggered,
 		Phase: incident.PhaseEscalate, Severity: incident.Sev1, Level: 2,

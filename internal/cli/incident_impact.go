@@ -43,6 +43,7 @@ func newCmdImpact(f *Factory, runF func(context.Context, *impactOptions) error) 
 
 // impactRun reports the impact facts.
 func impactRun(ctx context.Context, opts *impactOptions) error {
-	return sendUpdate(ctx, opts.responderOptions, workflows.UpdateImpact,
-		workflows.ImpactRequest{By: opts.As, Impact: opts.Impact})
+	return sendUpdate(ctx, opts.responderOptions, workflows.UpdateImpact, func(e workflows.Expiry) any {
+		return workflows.ImpactRequest{By: opts.As, Impact: opts.Impact, Expiry: e}
+	})
 }

@@ -15,14 +15,14 @@ func TestNewCmdImpact(t *testing.T) {
 		{
 			name: "facts",
 			args: []string{"chk-1", "--impact", "customers=all", "--impact", "data_loss=true", "--impact", "security_breach=false", "--as", "alice"},
-			want: impactOptions{responderOptions{Key: "chk-1", As: "alice"}, incident.Impact{
+			want: impactOptions{responderOptions{Key: "chk-1", As: "alice", Wait: testWait}, incident.Impact{
 				CustomersAffected: "all", DataLoss: ptr(true), SecurityBreach: ptr(false),
 			}},
 		},
 		{
 			name: "later value wins",
 			args: []string{"chk-1", "--impact", "customers_affected=some", "--impact", "customers=none", "--as", "alice"},
-			want: impactOptions{responderOptions{Key: "chk-1", As: "alice"}, incident.Impact{CustomersAffected: "none"}},
+			want: impactOptions{responderOptions{Key: "chk-1", As: "alice", Wait: testWait}, incident.Impact{CustomersAffected: "none"}},
 		},
 		{name: "missing --as", args: []string{"chk-1", "--impact", "customers=all"}, wantErr: "required flag --as not set"},
 		{name: "missing --impact", args: []string{"chk-1", "--as", "alice"}, wantErr: "required flag --impact not set"},
@@ -33,7 +33,7 @@ func TestNewCmdImpact(t *testing.T) {
 
 func TestImpactRun(t *testing.T) {
 	impact := incident.Impact{CustomersAffected: "all", DataLoss: ptr(true)}
-	req := workflows.ImpactRequest{By: "alice", Impact: impact}
+	req := workflows.ImpactRequest{By: "alice", Impact: impact, Expiry: testExpiry}
 	testUpdateRun(t, workflows.UpdateImpact, req, workflows.Outcome{
 		Text: "severity is sev1 (customer data lost)", Status: incident.StatusAcknowledged,
 		Phase: incident.PhaseResolve, Severity: incident.Sev1, Level: 1,

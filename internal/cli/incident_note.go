@@ -44,6 +44,7 @@ func newCmdNote(f *Factory, runF func(context.Context, *noteOptions) error) *cob
 
 // noteRun adds the note.
 func noteRun(ctx context.Context, opts *noteOptions) error {
-	return sendUpdate(ctx, opts.responderOptions, workflows.UpdateNote,
-		workflows.NoteRequest{By: opts.As, Kind: opts.Kind, Text: opts.Text})
+	return sendUpdate(ctx, opts.responderOptions, workflows.UpdateNote, func(e workflows.Expiry) any {
+		return workflows.NoteRequest{By: opts.As, Kind: opts.Kind, Text: opts.Text, Expiry: e}
+	})
 }

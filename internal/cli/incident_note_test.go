@@ -15,12 +15,12 @@ func TestNewCmdNote(t *testing.T) {
 		{
 			name: "theory",
 			args: []string{"chk-1", "--kind", "theory", "--text", "pool exhausted", "--as", "alice"},
-			want: noteOptions{responderOptions{Key: "chk-1", As: "alice"}, incident.NoteTheory, "pool exhausted"},
+			want: noteOptions{responderOptions{Key: "chk-1", As: "alice", Wait: testWait}, incident.NoteTheory, "pool exhausted"},
 		},
 		{
 			name: "observation by default",
 			args: []string{"chk-1", "--text", "errors rising", "--as", "alice"},
-			want: noteOptions{responderOptions{Key: "chk-1", As: "alice"}, incident.NoteObservation, "errors rising"},
+			want: noteOptions{responderOptions{Key: "chk-1", As: "alice", Wait: testWait}, incident.NoteObservation, "errors rising"},
 		},
 		{name: "missing --as", args: []string{"chk-1", "--text", "t"}, wantErr: "required flag --as not set"},
 		{name: "missing --text", args: []string{"chk-1", "--as", "alice"}, wantErr: "required flag --text not set"},
@@ -29,7 +29,7 @@ func TestNewCmdNote(t *testing.T) {
 }
 
 func TestNoteRun(t *testing.T) {
-	req := workflows.NoteRequest{By: "alice", Kind: incident.NoteTheory, Text: "pool exhausted"}
+	req := workflows.NoteRequest{By: "alice", Kind: incident.NoteTheory, Text: "pool exhausted", Expiry: testExpiry}
 	testUpdateRun(t, workflows.UpdateNote, req, workflows.Outcome{
 		Text: "theory noted", Status: incident.StatusAcknowledged,
 		Phase: incident.PhaseResolve, Severity: incident.Sev2, Level: 1,

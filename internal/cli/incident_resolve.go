@@ -36,6 +36,7 @@ func newCmdResolve(f *Factory, runF func(context.Context, *resolveOptions) error
 
 // resolveRun resolves the incident.
 func resolveRun(ctx context.Context, opts *resolveOptions) error {
-	return sendUpdate(ctx, opts.responderOptions, workflows.UpdateResolve,
-		workflows.ResolveRequest{By: opts.As, Summary: opts.Summary})
+	return sendUpdate(ctx, opts.responderOptions, workflows.UpdateResolve, func(e workflows.Expiry) any {
+		return workflows.ResolveRequest{By: opts.As, Summary: opts.Summary, Expiry: e}
+	})
 }

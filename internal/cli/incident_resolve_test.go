@@ -15,7 +15,7 @@ func TestNewCmdResolve(t *testing.T) {
 		{
 			name: "summary",
 			args: []string{"chk-1", "--summary", "rolled back", "--as", "alice"},
-			want: resolveOptions{responderOptions{Key: "chk-1", As: "alice"}, "rolled back"},
+			want: resolveOptions{responderOptions{Key: "chk-1", As: "alice", Wait: testWait}, "rolled back"},
 		},
 		{name: "missing --as", args: []string{"chk-1", "--summary", "s"}, wantErr: "required flag --as not set"},
 		{name: "missing --summary", args: []string{"chk-1", "--as", "alice"}, wantErr: "required flag --summary not set"},
@@ -23,7 +23,7 @@ func TestNewCmdResolve(t *testing.T) {
 }
 
 func TestResolveRun(t *testing.T) {
-	req := workflows.ResolveRequest{By: "alice", Summary: "rolled back"}
+	req := workflows.ResolveRequest{By: "alice", Summary: "rolled back", Expiry: testExpiry}
 	testUpdateRun(t, workflows.UpdateResolve, req, workflows.Outcome{
 		Text: "resolved by alice after 42m0s; response target met, resolution target met", Status: incident.StatusResolved,
 		Phase: incident.PhaseResolve, Severity: incident.Sev2, Level: 1,

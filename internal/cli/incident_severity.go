@@ -44,6 +44,7 @@ func newCmdSeverity(f *Factory, runF func(context.Context, *severityOptions) err
 
 // severityRun overrides the severity.
 func severityRun(ctx context.Context, opts *severityOptions) error {
-	return sendUpdate(ctx, opts.responderOptions, workflows.UpdateSeverity,
-		workflows.SeverityRequest{By: opts.As, Severity: opts.Severity, Reason: opts.Reason})
+	return sendUpdate(ctx, opts.responderOptions, workflows.UpdateSeverity, func(e workflows.Expiry) any {
+		return workflows.SeverityRequest{By: opts.As, Severity: opts.Severity, Reason: opts.Reason, Expiry: e}
+	})
 }

@@ -15,7 +15,7 @@ func TestNewCmdSeverity(t *testing.T) {
 		{
 			name: "override",
 			args: []string{"chk-1", "--severity", "sev1", "--reason", "payments failing", "--as", "alice"},
-			want: severityOptions{responderOptions{Key: "chk-1", As: "alice"}, incident.Sev1, "payments failing"},
+			want: severityOptions{responderOptions{Key: "chk-1", As: "alice", Wait: testWait}, incident.Sev1, "payments failing"},
 		},
 		{name: "missing --as", args: []string{"chk-1", "--severity", "sev1", "--reason", "r"}, wantErr: "required flag --as not set"},
 		{name: "missing --reason", args: []string{"chk-1", "--severity", "sev1", "--as", "alice"}, wantErr: "required flag --reason not set"},
@@ -24,7 +24,7 @@ func TestNewCmdSeverity(t *testing.T) {
 }
 
 func TestSeverityRun(t *testing.T) {
-	req := workflows.SeverityRequest{By: "alice", Severity: incident.Sev1, Reason: "payments failing"}
+	req := workflows.SeverityRequest{By: "alice", Severity: incident.Sev1, Reason: "payments failing", Expiry: testExpiry}
 	testUpdateRun(t, workflows.UpdateSeverity, req, workflows.Outcome{
 		Text: "severity is sev1 (override by alice: payments failing)", Status: incident.StatusTriggered,
 		Phase: incident.PhaseEscalate, Severity: incident.Sev1, Level: 1,

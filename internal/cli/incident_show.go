@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -22,6 +23,7 @@ type showOptions struct {
 
 	Key    string
 	Output string
+	Wait   time.Duration
 }
 
 // newCmdShow returns incident show; runF replaces showRun in tests.
@@ -30,8 +32,12 @@ func newCmdShow(f *Factory, runF func(context.Context, *showOptions) error) *cob
 	cmd := &cobra.Command{
 		Use:   "show KEY",
 		Short: "Show an incident's state, responders and timeline",
+		Long: "Show an incident's state, responders and timeline as a worker answers the state query. " +
+			"KEY is the incident's key or its workflow ID (incident-KEY). When no worker answers within " +
+			"--wait, show what Temporal itself knows (search attributes, memo, start and close) and say so " +
+			"on standard error; the command still succeeds.",
 		Example: "  firebreak incident show checkout-7k2m9q\n" +
-			"  firebreak incident show checkout-7k2m9q -o json",
+			"  firebreak incident show incident-checkout-7k2m9q -o json",
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Starter = f.Starter
@@ -42,6 +48,9 @@ func newCmdShow(f *Factory, runF func(context.Context, *showOptions) error) *cob
 			if err := checkOutput(opts.Output); err != nil {
 				return err
 			}
+			if err := checkWait(opts.Wait); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -49,16 +58,26 @@ func newCmdShow(f *Factory, runF func(context.Context, *showOptions) error) *cob
 		},
 	}
 	addOutputFlag(cmd, &opts.Output)
+	cmd.Flags().DurationVar(&opts.Wait, "wait", defaultWait, "how long a worker has to answer (`duration`) "+
+		"before showing what Temporal's visibility knows")
 	return cmd
 }
 
-// showRun queries the incident's state and prints it.
+// noWorkerShowing is the note show writes when no worker answers and it falls back to what
+// Temporal knows.
+const noWorkerShowing = "no worker is processing incidents: showing what Temporal's visibility knows"
+
+// showRun queries the incident's state and prints it; when no worker answers, it prints what
+// Temporal knows instead, with a note on the error stream.
 func showRun(ctx context.Context, opts *showOptions) error {
 	c, err := opts.Starter(ctx)
 	if err != nil {
 		return err
 	}
-	s, err := c.State(ctx, opts.Key)
+	s, err := c.State(ctx, opts.Key, opts.Wait)
+	if errors.Is(err, starter.ErrNoWorker) {
+		return showDescribed(ctx, opts, c)
+	}
 	if err != nil {
 		return err
 	}
@@ -70,6 +89,53 @@ func showRun(ctx context.Context, opts *showOptions) error {
 		id = workflows.WorkflowID(opts.Key)
 	}
 	return writeReport(opts.IO.Out, s, c.WorkflowURL(id))
+}
+
+// describedReport is show's JSON when no worker answered: what Temporal knows, and why that is all.
+type describedReport struct {
+	Problem string `json:"problem"`
+	starter.Described
+}
+
+// showDescribed prints what Temporal knows of the incident without a worker.
+func showDescribed(ctx context.Context, opts *showOptions, c *starter.Client) error {
+	describeCtx, cancel := context.WithTimeout(ctx, opts.Wait)
+	defer cancel()
+	d, err := c.Describe(describeCtx, opts.Key)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(opts.IO.ErrOut, noWorkerShowing)
+	if opts.Output == formatJSON {
+		return writeJSON(opts.IO.Out, describedReport{Problem: noWorkerShowing, Described: d})
+	}
+	w := tabwriter.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)
+	line := func(format string, a ...any) { fmt.Fprintf(w, format+"\n", a...) }
+	line("%s", orDash(d.Title))
+	line("  key\t%s (workflow %s)", d.Key, d.WorkflowID)
+	line("  summary\t%s", orDash(d.Summary))
+	line("  service\t%s (%s)", orDash(d.Service), orDash(d.Type))
+	line("  severity\t%s", orDash(d.Severity))
+	line("  status\t%s", orDash(d.Status))
+	line("  phase\t%s", orDash(d.Phase))
+	if d.Level > 0 {
+		line("  escalation\tlevel %d", d.Level)
+	} else {
+		line("  escalation\tnot paged yet")
+	}
+	line("  commander\t%s", orDash(d.Commander))
+	line("  started\t%s", stamp(d.StartedAt))
+	if d.ClosedAt != nil {
+		line("  workflow\t%s at %s", d.Workflow, stamp(*d.ClosedAt))
+	} else {
+		line("  workflow\t%s", d.Workflow)
+	}
+	line("\nResponders, roles, metrics and the timeline need a worker to answer.")
+	line("Web UI: %s", d.URL)
+	if err := w.Flush(); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	return nil
 }
 
 // writeReport prints an incident's state for people, section by section.

@@ -6,10 +6,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
+	commonpb "go.temporal.io/api/common/v1"
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
+	workflowpb "go.temporal.io/api/workflow/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/firebreak-dev/firebreak/incident"
 	"github.com/firebreak-dev/firebreak/workflows"
@@ -17,11 +23,14 @@ import (
 
 func TestNewCmdShow(t *testing.T) {
 	testParse(t, newCmdShow, []parseCase[showOptions]{
-		{name: "text", args: []string{"chk-1"}, want: showOptions{Key: "chk-1", Output: "text"}},
-		{name: "json", args: []string{"chk-1", "-o", "json"}, want: showOptions{Key: "chk-1", Output: "json"}},
+		{name: "text", args: []string{"chk-1"}, want: showOptions{Key: "chk-1", Output: "text", Wait: testWait}},
+		{name: "json", args: []string{"chk-1", "-o", "json"}, want: showOptions{Key: "chk-1", Output: "json", Wait: testWait}},
+		{name: "workflow ID", args: []string{"incident-chk-1"}, want: showOptions{Key: "chk-1", Output: "text", Wait: testWait}},
+		{name: "wait", args: []string{"chk-1", "--wait", "2s"}, want: showOptions{Key: "chk-1", Output: "text", Wait: 2 * time.Second}},
+		{name: "negative wait", args: []string{"chk-1", "--wait", "-1s"}, wantErr: "invalid --wait -1s"},
 		{name: "bad output", args: []string{"chk-1", "-o", "table"}, wantErr: `invalid --output "table"`},
 		{name: "missing key", args: nil, wantErr: "accepts 1 arg(s), received 0"},
-		{name: "invalid key", args: []string{"incident/1"}, wantErr: "invalid incident key"},
+		{name: "invalid key", args: []string{"incident/1"}, wantErr: `"incident/1" is neither an incident key nor an incident workflow ID`},
 	}, func(_ *testing.T, o *showOptions) { o.IO, o.Starter = IOStreams{}, nil })
 }
 
@@ -123,9 +132,9 @@ func TestShowRun(t *testing.T) {
 				require.NoError(t, err)
 				value = client.NewValue(payloads)
 			}
-			mc.On("QueryWorkflow", context.Background(), "incident-chk-1", "", workflows.QueryState).Return(value, tt.queryErr)
+			mc.On("QueryWorkflow", mock.Anything, "incident-chk-1", "", workflows.QueryState).Return(value, tt.queryErr)
 
-			err := showRun(context.Background(), &showOptions{IO: io, Starter: f.Starter, Key: "chk-1", Output: tt.output})
+			err := showRun(context.Background(), &showOptions{IO: io, Starter: f.Starter, Key: "chk-1", Output: tt.output, Wait: testWait})
 			if tt.wantErr != "" {
 				require.EqualError(t, err, tt.wantErr)
 				return
@@ -134,4 +143,115 @@ func TestShowRun(t *testing.T) {
 			tt.check(t, out.String())
 		})
 	}
+}
+
+// describedIncident is what Temporal knows of chk-1 without a worker: a running sev1 incident at
+// escalation level 2 with a commander.
+func describedIncident(t *testing.T) *workflowservice.DescribeWorkflowExecutionResponse {
+	t.Helper()
+	dc := converter.GetDefaultDataConverter()
+	payload := func(v any) *commonpb.Payload {
+		p, err := dc.ToPayload(v)
+		require.NoError(t, err)
+		return p
+	}
+	started := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	return &workflowservice.DescribeWorkflowExecutionResponse{WorkflowExecutionInfo: &workflowpb.WorkflowExecutionInfo{
+		Execution: &commonpb.WorkflowExecution{WorkflowId: "incident-chk-1", RunId: "run-1"},
+		Status:    enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING,
+		StartTime: timestamppb.New(started),
+		SearchAttributes: &commonpb.SearchAttributes{IndexedFields: map[string]*commonpb.Payload{
+			"IncidentService":         payload("checkout"),
+			"IncidentType":            payload("outage"),
+			"IncidentSeverity":        payload("sev1"),
+			"IncidentStatus":          payload("acknowledged"),
+			"IncidentPhase":           payload("delegate"),
+			"IncidentCommander":       payload("bob"),
+			"IncidentEscalationLevel": payload(int64(2)),
+		}},
+		Memo: &commonpb.Memo{Fields: map[string]*commonpb.Payload{
+			"title":   payload("Checkout returns 500s"),
+			"summary": payload("sev1 acknowledged, phase delegate, level 2 of 3, commander bob"),
+		}},
+	}}
+}
+
+func TestShowRunWithNoWorker(t *testing.T) {
+	noAnswer := serviceerror.NewFailedPrecondition("no poller seen for task queue recently, worker may be down")
+	tests := []struct {
+		name     string
+		queryErr error
+		output   string
+		check    func(t *testing.T, out string)
+	}{
+		{
+			name:     "report",
+			queryErr: noAnswer,
+			output:   "text",
+			check:    func(t *testing.T, out string) { golden(t, "show_no_worker.golden", out) },
+		},
+		{
+			name:     "query runs out of time",
+			queryErr: context.DeadlineExceeded,
+			output:   "text",
+			check:    func(t *testing.T, out string) { golden(t, "show_no_worker.golden", out) },
+		},
+		{
+			name:     "json",
+			queryErr: noAnswer,
+			output:   "json",
+			check: func(t *testing.T, out string) {
+				require.JSONEq(t, `{
+					"problem": "no worker is processing incidents: showing what Temporal's visibility knows",
+					"key": "chk-1", "workflow_id": "incident-chk-1",
+					"title": "Checkout returns 500s", "summary": "sev1 acknowledged, phase delegate, level 2 of 3, commander bob",
+					"service": "checkout", "type": "outage", "severity": "sev1", "status": "acknowledged",
+					"phase": "delegate", "level": 2, "commander": "bob", "workflow": "running",
+					"started_at": "2026-12-01T09:00:00Z", "url": "http://ui.test/namespaces/default/workflows/incident-chk-1"
+				}`, out)
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			io, out, errOut := testIO("")
+			f, mc := mockFactory(t, io)
+			mc.On("QueryWorkflow", mock.Anything, "incident-chk-1", "", workflows.QueryState).Return(nil, tt.queryErr)
+			mc.On("DescribeWorkflowExecution", mock.Anything, "incident-chk-1", "").Return(describedIncident(t), nil)
+
+			err := showRun(context.Background(), &showOptions{IO: io, Starter: f.Starter, Key: "chk-1", Output: tt.output, Wait: testWait})
+			require.NoError(t, err, "showing what Temporal knows is a success")
+			require.Equal(t, "no worker is processing incidents: showing what Temporal's visibility knows\n", errOut.String())
+			tt.check(t, out.String())
+		})
+	}
+}
+
+// TestShowRunBoundsTheQuery waits for real: with no worker the query is abandoned after --wait.
+func TestShowRunBoundsTheQuery(t *testing.T) {
+	io, out, errOut := testIO("")
+	f, mc := mockFactory(t, io)
+	const wait = 200 * time.Millisecond
+	mc.On("QueryWorkflow", mock.Anything, "incident-chk-1", "", workflows.QueryState).
+		Run(func(args mock.Arguments) { <-args.Get(0).(context.Context).Done() }).
+		Return(nil, context.DeadlineExceeded)
+	mc.On("DescribeWorkflowExecution", mock.Anything, "incident-chk-1", "").Return(describedIncident(t), nil)
+
+	started := time.Now()
+	require.NoError(t, showRun(context.Background(), &showOptions{IO: io, Starter: f.Starter, Key: "chk-1", Output: "text", Wait: wait}))
+	require.WithinRange(t, time.Now(), started.Add(wait), started.Add(wait+time.Second))
+	require.Contains(t, errOut.String(), "no worker is processing incidents")
+	require.Contains(t, out.String(), "Checkout returns 500s")
+}
+
+func TestShowRunWithNoWorkerAndNoIncident(t *testing.T) {
+	io, out, errOut := testIO("")
+	f, mc := mockFactory(t, io)
+	mc.On("QueryWorkflow", mock.Anything, "incident-chk-1", "", workflows.QueryState).Return(nil, context.DeadlineExceeded)
+	mc.On("DescribeWorkflowExecution", mock.Anything, "incident-chk-1", "").Return(nil, serviceerror.NewNotFound("workflow not found"))
+
+	err := showRun(context.Background(), &showOptions{IO: io, Starter: f.Starter, Key: "chk-1", Output: "text", Wait: testWait})
+	require.EqualError(t, err, `show: no incident "chk-1"`)
+	require.Empty(t, out.String())
+	require.Empty(t, errOut.String())
 }

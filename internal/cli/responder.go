@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -12,13 +13,21 @@ import (
 	"github.com/firebreak-dev/firebreak/workflows"
 )
 
-// responderOptions are what every responder command shares: the incident and who is acting.
+// defaultWait is how long a command waits for a worker by default, before it says none is
+// processing incidents.
+const defaultWait = 10 * time.Second
+
+// responderOptions are what every responder command shares: the incident, who is acting, and how
+// long a worker has to accept the update.
 type responderOptions struct {
 	IO      IOStreams
 	Starter func(context.Context) (*starter.Client, error)
+	// Now is the clock the update's expiry is read from; nil means time.Now.
+	Now func() time.Time
 
-	Key string
-	As  string
+	Key  string
+	As   string
+	Wait time.Duration
 }
 
 // responderCommand returns a command acting on the incident named by its one argument, with the
@@ -36,19 +45,30 @@ func responderCommand(f *Factory, o *responderOptions, cmd *cobra.Command, fill 
 		if err := requireFlags(cmd, "as"); err != nil {
 			return err
 		}
+		if err := checkWait(o.Wait); err != nil {
+			return err
+		}
 		return fill(cmd)
 	}
 	cmd.Flags().StringVar(&o.As, "as", "", "`person` acting (required)")
+	cmd.Flags().DurationVar(&o.Wait, "wait", defaultWait, "how long a worker has to accept the update (`duration`); "+
+		"after that it is never applied")
 	return cmd
 }
 
-// sendUpdate sends one update to the incident and prints its outcome.
-func sendUpdate(ctx context.Context, o responderOptions, name string, req any) error {
+// sendUpdate sends one update to the incident and prints its outcome. request builds the update
+// with its expiry: now plus --wait, after which no worker applies it.
+func sendUpdate(ctx context.Context, o responderOptions, name string, request func(workflows.Expiry) any) error {
 	c, err := o.Starter(ctx)
 	if err != nil {
 		return err
 	}
-	out, err := c.Update(ctx, o.Key, name, req)
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	req := request(workflows.Expiry{Expires: now().Add(o.Wait).UTC()})
+	out, err := c.Update(ctx, o.Key, name, req, o.Wait)
 	if err != nil {
 		return err
 	}

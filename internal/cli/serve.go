@@ -32,7 +32,9 @@ func NewCmdServe(f *Factory, runF func(context.Context, *ServeOptions) error) *c
 			"existing Temporal cluster; run `firebreak worker` beside it to carry them. Connect with " +
 			"--address and --namespace, mutual TLS with --tls-cert, --tls-key and --tls-ca, or an API " +
 			"key in $" + temporalconn.APIKeyEnv + ". Each integration accepts nothing until its token " +
-			"is configured. The server keeps no state: run as many copies as needed behind a load balancer.",
+			"is configured. The server keeps no state: run as many copies as needed behind a load balancer. " +
+			"/healthz answers JSON: 200 while Temporal answers, with status \"degraded\" when no worker polls " +
+			"the firebreak task queue (alerts are still stored, but nothing pages); 503 when Temporal does not answer.",
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.Conn = f.Conn.FromEnv()

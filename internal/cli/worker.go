@@ -33,7 +33,8 @@ func NewCmdWorker(f *Factory, runF func(context.Context, *WorkerOptions) error) 
 			"server for /healthz and /metrics. Connect with --address and --namespace, mutual TLS with " +
 			"--tls-cert, --tls-key and --tls-ca, or an API key in $" + temporalconn.APIKeyEnv + ". The " +
 			"namespace needs Firebreak's search attributes (see the README). Workers keep no state: run " +
-			"as many as needed.",
+			"as many as needed. /healthz answers JSON, 503 when no worker polls the task queue or Temporal " +
+			"does not answer.",
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.Conn = f.Conn.FromEnv()

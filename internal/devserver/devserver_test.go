@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -18,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
 	"github.com/firebreak-dev/firebreak/internal/devserver"
@@ -255,11 +257,62 @@ func TestStartRejectsBadOptions(t *testing.T) {
 		{name: "port leaves no room for internal services", opts: devserver.Options{Port: 65534}},
 		{name: "ui port collides with internal services", opts: devserver.Options{Port: 17233, UIPort: 17237}},
 		{name: "search attribute without a type", opts: devserver.Options{SearchAttributes: map[string]enumspb.IndexedValueType{"X": enumspb.INDEXED_VALUE_TYPE_UNSPECIFIED}}},
+		{name: "retention shorter than a day", opts: devserver.Options{Retention: 23 * time.Hour}},
+		{name: "negative retention", opts: devserver.Options{Retention: -time.Hour}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, err := devserver.Start(t.Context(), tc.opts)
 			require.Error(t, err)
 			require.Nil(t, srv)
+		})
+	}
+}
+
+func TestDataDirAllowsOneServer(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	opts := devserver.Options{DataDir: dir, UIPort: -1}
+
+	first := start(t, ctx, opts)
+	t.Run("second server on the directory is refused", func(t *testing.T) {
+		srv, err := devserver.Start(ctx, opts)
+		require.Nil(t, srv)
+		require.ErrorContains(t, err, "lock "+filepath.Join(dir, "firebreak.lock")+" is held")
+		require.ErrorContains(t, err, "(pid "+strconv.Itoa(os.Getpid())+")")
+	})
+	t.Run("ephemeral server takes no lock", func(t *testing.T) {
+		srv := start(t, ctx, devserver.Options{DataDir: dir, Ephemeral: true, UIPort: -1})
+		require.NoError(t, srv.Stop())
+	})
+	require.NoError(t, first.Stop())
+
+	t.Run("directory is free once the first stops", func(t *testing.T) {
+		srv := start(t, ctx, opts)
+		require.NoError(t, srv.Stop())
+	})
+}
+
+func TestNamespaceRetention(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	// Each case restarts the server on the same data directory.
+	for _, tc := range []struct {
+		name      string
+		retention time.Duration
+		want      time.Duration
+	}{
+		{name: "new database gets the default", want: 30 * 24 * time.Hour},
+		{name: "restart applies a new retention", retention: 72 * time.Hour, want: 72 * time.Hour},
+		{name: "restart keeps it", retention: 72 * time.Hour, want: 72 * time.Hour},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := start(t, ctx, devserver.Options{DataDir: dir, UIPort: -1, Retention: tc.retention})
+			defer func() { require.NoError(t, srv.Stop()) }()
+			resp, err := dial(t, srv).WorkflowService().DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: srv.Namespace()})
+			require.NoError(t, err)
+			require.Equal(t, tc.want, resp.GetConfig().GetWorkflowExecutionRetentionTtl().AsDuration())
 		})
 	}
 }

@@ -73,7 +73,8 @@ func Start(ctx context.Context, opts Options) (*Service, error) {
 		return nil, fmt.Errorf("register incident metrics: %w", err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/", NewHandler(opts.Client, opts.Telemetry.Handler()))
+	health := NewHealth(HealthOptions{Temporal: opts.Client, RequireWorker: opts.Worker})
+	mux.Handle("/", NewHandler(health, opts.Telemetry.Handler()))
 	if opts.Alerts {
 		snsClient := opts.SNSClient
 		if snsClient == nil {
@@ -135,25 +136,10 @@ func (s *Service) Stop(ctx context.Context) error {
 	return err
 }
 
-// HealthChecker is the part of the Temporal client the health check uses.
-type HealthChecker interface {
-	CheckHealth(ctx context.Context, req *client.CheckHealthRequest) (*client.CheckHealthResponse, error)
-}
-
-// NewHandler serves /healthz (200 when Temporal answers, 503 when it does not) and /metrics.
-func NewHandler(temporal HealthChecker, metrics http.Handler) http.Handler {
+// NewHandler serves /healthz from health (see Health) and /metrics from metrics.
+func NewHandler(health, metrics http.Handler) http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
-		defer cancel()
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		if _, err := temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			fmt.Fprintf(w, "temporal unreachable: %v\n", err)
-			return
-		}
-		fmt.Fprintln(w, "ok")
-	})
+	mux.Handle("GET /healthz", health)
 	mux.Handle("GET /metrics", metrics)
 	return mux
 }

@@ -119,7 +119,10 @@ func (s *Submitter) send(b *batch) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	signal := workflows.AlertBatch{Alerts: b.alerts, Routing: b.route.Routing}
+	signal := workflows.AlertBatch{Alerts: make([]incident.Alert, len(b.alerts)), Routing: b.route.Routing}
+	for i, a := range b.alerts {
+		signal.Alerts[i] = a.ForIncident()
+	}
 	id := workflows.WorkflowID(b.key)
 	if !b.open {
 		err := s.Temporal.SignalWorkflow(ctx, id, "", workflows.SignalAlerts, signal)

@@ -212,12 +212,19 @@ func (fb *firebreak) recordRunHistory(key, runID, name string) {
 	require.NoError(fb.t, os.WriteFile(filepath.Join(dir, name+".json"), data, 0o644))
 }
 
-// activities lists the activity types and summaries scheduled in a history, in order.
+// activities lists, local activities among them, the activity types and summaries scheduled in a history, in order.
 func activities(h *historypb.History) []string {
 	var out []string
 	for _, e := range h.GetEvents() {
 		if a := e.GetActivityTaskScheduledEventAttributes(); a != nil {
 			out = append(out, a.GetActivityType().GetName()+": "+summary(e))
+		}
+		if m := e.GetMarkerRecordedEventAttributes(); m.GetMarkerName() == "LocalActivity" {
+			var data struct{ ActivityType string }
+			if p := m.GetDetails()["data"].GetPayloads(); len(p) > 0 {
+				_ = json.Unmarshal(p[0].GetData(), &data)
+			}
+			out = append(out, data.ActivityType+" (local): "+summary(e))
 		}
 	}
 	return out

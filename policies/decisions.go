@@ -1,0 +1,58 @@
+package policies
+
+import "github.com/firebreak-dev/firebreak/incident"
+
+// SeverityDecision is the severity decision (data.firebreak.severity.decision): the incident's
+// severity, whether a responder's override decided it, and the reasons. Input and
+// PolicyRevision are not part of the policy's answer: the caller records there the input it
+// gave and the revision of the bundle that decided, so a reviewer can reproduce the decision.
+type SeverityDecision struct {
+	Severity       incident.Severity `json:"severity"`
+	Reasons        []string          `json:"reasons"`
+	Overridden     bool              `json:"overridden"`
+	Input          map[string]any    `json:"input"`
+	PolicyRevision string            `json:"policy_revision"`
+}
+
+// EngagementDecision is the engagement decision (data.firebreak.engagement.decision): the tiers
+// of targets paged level by level, the team that provides the incident commander ("" when none
+// is needed), the targets paged at the ladder's end when nobody acknowledged any level, and the
+// reasons.
+type EngagementDecision struct {
+	Tiers         [][]incident.Target `json:"tiers"`
+	CommanderTeam string              `json:"commander_team"`
+	LadderEnd     []incident.Target   `json:"ladder_end"`
+	Reasons       []string            `json:"reasons"`
+}
+
+// EscalationDecision is the escalation decision (data.firebreak.escalation.decision): one
+// acknowledgement timeout per level, how many times the ladder repeats, the interval at which
+// the ladder's end pages again until acknowledged (0: once, then quiet), the commander deadline
+// (0 for none), whether to wait for working hours, and the reasons. Durations are in seconds.
+type EscalationDecision struct {
+	AckTimeoutSeconds        []int    `json:"ack_timeout_seconds"`
+	Repeats                  int      `json:"repeats"`
+	LadderEndRepeatSeconds   int      `json:"ladder_end_repeat_seconds"`
+	CommanderDeadlineSeconds int      `json:"commander_deadline_seconds"`
+	DeferToWorkingHours      bool     `json:"defer_to_working_hours"`
+	Reasons                  []string `json:"reasons"`
+}
+
+// TargetsDecision is the targets decision (data.firebreak.targets.decision): how soon someone
+// must respond and how soon the incident should be resolved, in seconds, and the reasons.
+type TargetsDecision struct {
+	ResponseTargetSeconds   int      `json:"response_target_seconds"`
+	ResolutionTargetSeconds int      `json:"resolution_target_seconds"`
+	Reasons                 []string `json:"reasons"`
+}
+
+// ConfirmationDecision is the confirmation decision (data.firebreak.confirmation.decision):
+// whether the incident is confirmed at start, how many seconds its alerts must keep firing to
+// confirm it (acknowledging confirms it too), whether paging pauses while it may yet close as
+// a false alarm, and the reasons.
+type ConfirmationDecision struct {
+	AtStart                          bool     `json:"at_start"`
+	AfterFiringSeconds               int      `json:"after_firing_seconds"`
+	PausePagingDuringFalseAlarmGrace bool     `json:"pause_paging_during_false_alarm_grace"`
+	Reasons                          []string `json:"reasons"`
+}
