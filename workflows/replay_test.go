@@ -13,7 +13,9 @@ import (
 
 // TestReplayRecordedHistories replays histories recorded on the real server (by
 // `go test ./test/e2e -record`), so that a change to workflow code that would break running
-// incidents fails here. Such a change needs workflow.GetVersion.
+// incidents fails here. Such a change needs workflow.GetVersion. The v0-*.json histories were
+// recorded before the hardened paging core and replay on package legacy; the others on today's
+// code.
 func TestReplayRecordedHistories(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "histories", "*.json"))
 	require.NoError(t, err)
