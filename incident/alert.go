@@ -213,3 +213,18 @@ func (a Alert) ForIncident() Alert {
 		Status: a.Status, Title: Truncate(a.Title, 300), StartsAt: a.StartsAt, EndsAt: a.EndsAt,
 	}
 }
+
+// Adopt brings alert records carried from a run of the first version of the workflow, which kept
+// every alert in Alerts and had no AlertBook, into the bounded form: each is booked, and only the
+// RecentAlerts most recently seen keep their record.
+func (s *State) Adopt() {
+	if s.AlertBook.Firing != nil || len(s.Alerts) == 0 {
+		return
+	}
+	s.AlertBook.Firing = map[string]bool{}
+	for _, r := range s.Alerts {
+		s.AlertBook.book(alertID(Alert{Source: r.Source, Fingerprint: r.Fingerprint}), r.Status == AlertFiring)
+	}
+	slices.SortStableFunc(s.Alerts, func(a, b AlertRecord) int { return a.LastSeen.Compare(b.LastSeen) })
+	s.Alerts = s.Alerts[max(len(s.Alerts)-RecentAlerts, 0):]
+}

@@ -208,3 +208,21 @@ func TestResolvedIncidentsTakeOnlyNotes(t *testing.T) {
 	require.ErrorIs(t, s.CheckResolve("tom", "again"), ErrResolved)
 	require.NoError(t, s.CheckNote("tom", NoteObservation, "for the review"))
 }
+
+func TestAdoptBooksTheAlertsOfTheFirstVersion(t *testing.T) {
+	s := State{}
+	for i := range 30 {
+		status := AlertResolved
+		if i%10 == 0 {
+			status = AlertFiring
+		}
+		s.Alerts = append(s.Alerts, AlertRecord{Source: "alertmanager", Fingerprint: fmt.Sprint(i), Status: status, LastSeen: t0.Add(time.Duration(i) * time.Second)})
+	}
+	s.Adopt()
+	require.Len(t, s.AlertBook.Firing, 30)
+	require.Equal(t, 3, s.AlertBook.FiringNow)
+	require.Len(t, s.Alerts, RecentAlerts)
+	require.Equal(t, "29", s.Alerts[RecentAlerts-1].Fingerprint, "the most recently seen are kept")
+	s.ReceiveAlerts(t0, alertsOf(AlertResolved, "0"))
+	require.Equal(t, 2, s.AlertBook.FiringNow, "a booked alert resolves")
+}

@@ -72,6 +72,7 @@ func Incident(ctx workflow.Context, in IncidentInput) (Summary, error) {
 	}
 	if in.Carried != nil {
 		r.state = *in.Carried
+		r.state.Adopt()
 	} else {
 		if err := in.Validate(); err != nil {
 			return Summary{}, temporal.NewNonRetryableApplicationError(err.Error(), "BadInput", nil)

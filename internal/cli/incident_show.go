@@ -228,6 +228,9 @@ func writeReport(out io.Writer, s workflows.State, url string) error {
 	line("  escalations by deadline\t%d", m.EscalationsByDeadline)
 
 	line("\nTimeline")
+	if s.TimelineEarlier > 0 {
+		line("  (%d earlier entries are in the run %s and those before it: open them in the Web UI)", s.TimelineEarlier, s.EarlierRun)
+	}
 	if len(s.Timeline) == 0 {
 		line("  empty")
 	}
