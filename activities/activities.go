@@ -4,6 +4,8 @@
 package activities
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -12,15 +14,23 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/firebreak-dev/firebreak/activities/notify"
-	"github.com/firebreak-dev/firebreak/internal/config"
 	"github.com/firebreak-dev/firebreak/policies"
 )
 
 // Activities holds the clients the incident workflow's activities use. Workflows call its methods
 // through a nil pointer; the worker registers a filled one.
 type Activities struct {
-	Config   *config.Config
-	Policies *policies.Evaluator
+	// Directory knows the people, the teams' on-call rotations and the services. Required.
+	Directory Directory
+	// Policies decides severity, engagement, escalation, targets and confirmation.
+	Policies Decider
+	// WorkingHours says when minor incidents may wait for people at work; nil means always at
+	// work, so nothing waits.
+	WorkingHours WorkingHours
+	// UIURL is the base URL of the Temporal Web UI, for links to workflows.
+	UIURL string
+	// Bridge returns the video bridge URL of the incident with a key; nil means no bridge.
+	Bridge func(key string) string
 	// Notifiers deliver pages and updates, by notifier ID as people's notify lists name them.
 	Notifiers map[string]notify.Notifier
 	Tracker   Tracker
@@ -30,6 +40,51 @@ type Activities struct {
 	Now func() time.Time
 	// Namespace is the Temporal namespace, for links to the Web UI.
 	Namespace string
+}
+
+// Directory is who and what the activities page and speak of: people's contact methods, the
+// teams' on-call rotations and the services.
+type Directory interface {
+	// ContactMethods returns the notifier IDs that reach a person, and whether the person exists.
+	ContactMethods(person string) (methods []string, ok bool)
+	// OnCall returns the ID of the person on call for a team at an instant; the error wraps
+	// ErrUnknownTeam when there is no such team.
+	OnCall(team string, at time.Time) (person string, err error)
+	// Service returns what the activities know of a service, and whether it exists.
+	Service(id string) (Service, bool)
+	// People returns the ID of everyone who can be paged, in any order.
+	People() []string
+}
+
+// ErrUnknownTeam is what a Directory's OnCall returns for a team it does not know.
+var ErrUnknownTeam = errors.New("unknown team")
+
+// Service is what the activities know of a service: how communications name it and what they
+// mention, the team that owns it and the one paged when the owners do not respond, whether
+// customers see it, and its acknowledgement timeout (zero for the policy's default).
+type Service struct {
+	Name           string
+	Features       []string
+	Team           string
+	EscalationTeam string
+	CustomerFacing bool
+	AckTimeout     time.Duration
+}
+
+// Decider evaluates a named policy decision for an input and decodes its answer into out.
+// *policies.Evaluator implements it.
+type Decider interface {
+	Decide(ctx context.Context, name policies.Name, input, out any) error
+	// Revision names the policy bundle that decides, for the record.
+	Revision() string
+}
+
+// WorkingHours says when the organisation is at work.
+type WorkingHours interface {
+	// Contains reports whether t falls within the working hours.
+	Contains(t time.Time) bool
+	// NextStart returns t if it falls within the working hours, and otherwise when they next start.
+	NextStart(t time.Time) time.Time
 }
 
 func (a *Activities) now() time.Time {
@@ -52,7 +107,29 @@ func (a *Activities) workflowURL(workflowID string) string {
 	if ns == "" {
 		ns = "default"
 	}
-	return fmt.Sprintf("%s/namespaces/%s/workflows/%s", a.Config.UIURL, ns, workflowID)
+	return fmt.Sprintf("%s/namespaces/%s/workflows/%s", a.UIURL, ns, workflowID)
+}
+
+// bridge returns the video bridge URL of the incident with a key.
+func (a *Activities) bridge(key string) string {
+	if a.Bridge == nil {
+		return ""
+	}
+	return a.Bridge(key)
+}
+
+// inWorkingHours reports whether t falls within the working hours.
+func (a *Activities) inWorkingHours(t time.Time) bool {
+	return a.WorkingHours == nil || a.WorkingHours.Contains(t)
+}
+
+// nextWorkingHours returns t if it falls within the working hours, and otherwise when they next
+// start.
+func (a *Activities) nextWorkingHours(t time.Time) time.Time {
+	if a.WorkingHours == nil {
+		return t
+	}
+	return a.WorkingHours.NextStart(t)
 }
 
 // Error types of non-retryable activity failures.

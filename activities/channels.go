@@ -25,7 +25,7 @@ func (a *Activities) OpenChannels(ctx context.Context, req ChannelsRequest) (inc
 	}
 	ch := incident.Channels{
 		Channel:   "#inc-" + req.Key,
-		BridgeURL: a.Config.Bridge(req.Key),
+		BridgeURL: a.bridge(req.Key),
 		UIURL:     a.workflowURL(req.WorkflowID),
 	}
 	tracking := req.Tracking.URL

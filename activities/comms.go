@@ -67,7 +67,7 @@ func (a *Activities) Communicate(ctx context.Context, req CommunicateRequest) ([
 func (a *Activities) compose(req CommunicateRequest) (internal, external string, err error) {
 	name := req.Service
 	var features []string
-	if svc, ok := a.Config.Service(req.Service); ok {
+	if svc, ok := a.Directory.Service(req.Service); ok {
 		if svc.Name != "" {
 			name = svc.Name
 		}

@@ -25,7 +25,7 @@ type SeverityDecision = policies.SeverityDecision
 
 // AssessSeverity turns impact facts into a severity with the severity policy.
 func (a *Activities) AssessSeverity(ctx context.Context, req SeverityRequest) (SeverityDecision, error) {
-	svc, _ := a.Config.Service(req.Service)
+	svc, _ := a.Directory.Service(req.Service)
 	input := map[string]any{
 		"impact":  req.Impact,
 		"service": map[string]any{"id": req.Service, "customer_facing": svc.CustomerFacing},
@@ -69,10 +69,9 @@ const (
 // DecideEngagement evaluates the engagement, escalation, targets and confirmation policies into
 // one plan. The working-hours clock is read here, never in the workflow.
 func (a *Activities) DecideEngagement(ctx context.Context, req EngagementRequest) (incident.EngagementPlan, error) {
-	svc, _ := a.Config.Service(req.Service)
+	svc, _ := a.Directory.Service(req.Service)
 	now := a.now()
-	loc := a.Config.Location()
-	inWorkingHours := a.Config.WorkingHours.Contains(now, loc)
+	inWorkingHours := a.inWorkingHours(now)
 	incidentFacts := map[string]any{"service": req.Service, "type": req.Type, "severity": req.Severity}
 
 	inputs := map[string]any{
@@ -96,7 +95,7 @@ func (a *Activities) DecideEngagement(ctx context.Context, req EngagementRequest
 	}
 	serviceFacts := map[string]any{}
 	if svc.AckTimeout > 0 {
-		serviceFacts["ack_timeout_seconds"] = int(time.Duration(svc.AckTimeout).Seconds())
+		serviceFacts["ack_timeout_seconds"] = int(svc.AckTimeout.Seconds())
 	}
 	inputs[string(policies.Escalation)] = map[string]any{
 		"incident": incidentFacts,
@@ -146,7 +145,7 @@ func (a *Activities) DecideEngagement(ctx context.Context, req EngagementRequest
 		plan.AckTimeouts = append(plan.AckTimeouts, seconds(s))
 	}
 	if when.DeferToWorkingHours {
-		start := a.Config.WorkingHours.NextStart(now, loc)
+		start := a.nextWorkingHours(now)
 		plan.DeferUntil = &start
 	}
 	return plan, nil
@@ -182,12 +181,10 @@ func ladderEnd(who policies.EngagementDecision, when policies.EscalationDecision
 	return end, reasons
 }
 
-// people returns the ID of every person in the configuration, sorted.
+// people returns the ID of every person in the directory, sorted.
 func (a *Activities) people() []string {
-	ids := make([]string, 0, len(a.Config.People))
-	for _, p := range a.Config.People {
-		ids = append(ids, p.ID)
-	}
+	people := a.Directory.People()
+	ids := append(make([]string, 0, len(people)), people...)
 	slices.Sort(ids)
 	return ids
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/firebreak-dev/firebreak/incident"
 	"github.com/firebreak-dev/firebreak/internal/config"
 	"github.com/firebreak-dev/firebreak/policies"
+	"github.com/firebreak-dev/firebreak/worker"
 )
 
 // everyone is the example configuration's people, sorted by ID.
@@ -30,10 +31,14 @@ func decisionActivities(t *testing.T, bundle *policies.Bundle) *activities.Activ
 	}
 	evaluator, err := policies.NewEvaluator(context.Background(), bundle)
 	require.NoError(t, err)
+	cfg := config.Example()
 	return &activities.Activities{
-		Config:   config.Example(),
-		Policies: evaluator,
-		Now:      func() time.Time { return time.Date(2026, 11, 18, 10, 0, 0, 0, time.UTC) },
+		Directory:    worker.Directory{Config: cfg},
+		Policies:     evaluator,
+		WorkingHours: worker.WorkingHours{Config: cfg},
+		UIURL:        cfg.UIURL,
+		Bridge:       cfg.Bridge,
+		Now:          func() time.Time { return time.Date(2026, 11, 18, 10, 0, 0, 0, time.UTC) },
 	}
 }
 

@@ -45,8 +45,8 @@ func (a *Activities) ResolveOnCall(_ context.Context, req OnCallRequest) (OnCall
 			continue
 		}
 		seen[p.Person] = true
-		person, _ := a.Config.Person(p.Person)
-		out.Contacts = append(out.Contacts, Contact{Person: p.Person, Team: p.Team, Methods: notifierIDs(person.Notify)})
+		methods, _ := a.Directory.ContactMethods(p.Person)
+		out.Contacts = append(out.Contacts, Contact{Person: p.Person, Team: p.Team, Methods: notifierIDs(methods)})
 	}
 	return out, nil
 }
@@ -81,7 +81,7 @@ func (a *Activities) PageContact(ctx context.Context, req ContactRequest) error 
 		Severity:       string(req.Severity),
 		Subject:        req.Subject,
 		Text:           req.Reason,
-		Links:          map[string]string{"history": a.workflowURL(req.WorkflowID), "bridge": a.Config.Bridge(incidentKey(req.WorkflowID))},
+		Links:          map[string]string{"history": a.workflowURL(req.WorkflowID), "bridge": a.bridge(incidentKey(req.WorkflowID))},
 	})
 	switch {
 	case err == nil:

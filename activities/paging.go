@@ -1,11 +1,10 @@
 package activities
 
 import (
-	"time"
-
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/firebreak-dev/firebreak/activities/notify"
 	"github.com/firebreak-dev/firebreak/incident"
@@ -61,7 +60,7 @@ func (a *Activities) PageResponders(ctx context.Context, req PageRequest) (PageR
 
 	var retryable []error
 	for _, p := range result.Paged {
-		person, _ := a.Config.Person(p.Person)
+		methods, _ := a.Directory.ContactMethods(p.Person)
 		msg := notify.Message{
 			Kind:       "page",
 			IncidentID: req.WorkflowID,
@@ -71,7 +70,7 @@ func (a *Activities) PageResponders(ctx context.Context, req PageRequest) (PageR
 			Text:       req.Reason,
 			Links:      req.Links,
 		}
-		for _, id := range notifierIDs(person.Notify) {
+		for _, id := range notifierIDs(methods) {
 			n, ok := a.Notifiers[id]
 			if !ok {
 				result.Unreachable = append(result.Unreachable, fmt.Sprintf("%s: notifier %q is not configured", p.Person, id))
@@ -98,17 +97,16 @@ func (a *Activities) PageResponders(ctx context.Context, req PageRequest) (PageR
 
 func (a *Activities) resolveTarget(t incident.Target, now time.Time) (Paged, error) {
 	if t.Person != "" {
-		if _, ok := a.Config.Person(t.Person); !ok {
+		if _, ok := a.Directory.ContactMethods(t.Person); !ok {
 			return Paged{}, fmt.Errorf("person %q is not in the configuration", t.Person)
 		}
 		return Paged{Person: t.Person}, nil
 	}
-	team, ok := a.Config.Team(t.Team)
-	if !ok {
+	person, err := a.Directory.OnCall(t.Team, now)
+	switch {
+	case errors.Is(err, ErrUnknownTeam):
 		return Paged{}, fmt.Errorf("team %q is not in the configuration", t.Team)
-	}
-	person, err := team.Rotation.OnCall(now)
-	if err != nil {
+	case err != nil:
 		return Paged{}, fmt.Errorf("team %s: %w", t.Team, err)
 	}
 	return Paged{Person: person, Team: t.Team}, nil

@@ -17,6 +17,7 @@ import (
 	"github.com/firebreak-dev/firebreak/incident"
 	"github.com/firebreak-dev/firebreak/internal/config"
 	"github.com/firebreak-dev/firebreak/policies"
+	"github.com/firebreak-dev/firebreak/worker"
 )
 
 var secret = []byte("test-secret")
@@ -76,11 +77,14 @@ func newActivities(t *testing.T, receiver *pager) *activities.Activities {
 	evaluator, err := policies.NewEvaluator(context.Background(), bundle)
 	require.NoError(t, err)
 	return &activities.Activities{
-		Config:    cfg,
-		Policies:  evaluator,
-		Notifiers: map[string]notify.Notifier{"pager": hook},
-		Tracker:   activities.FileTracker{Dir: t.TempDir()},
-		Now:       func() time.Time { return time.Date(2026, 11, 18, 10, 0, 0, 0, time.UTC) },
+		Directory:    worker.Directory{Config: cfg},
+		Policies:     evaluator,
+		WorkingHours: worker.WorkingHours{Config: cfg},
+		UIURL:        cfg.UIURL,
+		Bridge:       cfg.Bridge,
+		Notifiers:    map[string]notify.Notifier{"pager": hook},
+		Tracker:      activities.FileTracker{Dir: t.TempDir()},
+		Now:          func() time.Time { return time.Date(2026, 11, 18, 10, 0, 0, 0, time.UTC) },
 	}
 }
 

@@ -1,5 +1,8 @@
-// Package incident holds Firebreak's domain model: severities, phases, roles, impact facts,
-// engagement plans and the timeline, shared by the workflow, its activities and the clients.
+// Package incident holds Firebreak's domain model and its rules: severities, phases, roles,
+// impact facts, engagement plans and the timeline, and what an incident does with them (status
+// and phase transitions, ladder arithmetic, deadlines, confirmation, false alarms and the
+// bounded alert book). It knows no Temporal: the workflow orchestrates these rules, and the
+// activities and clients share its types.
 package incident
 
 import (

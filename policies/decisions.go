@@ -56,3 +56,21 @@ type ConfirmationDecision struct {
 	PausePagingDuringFalseAlarmGrace bool     `json:"pause_paging_during_false_alarm_grace"`
 	Reasons                          []string `json:"reasons"`
 }
+
+// RoutingDecision is the routing decision (data.firebreak.routing.decision): whether an alert
+// may open an incident or only feeds one, the group that names its incident, the incident's
+// service, type, title and impact, whether the incident closes as a false alarm when every
+// alert resolves before anyone acknowledges and after how many seconds, how many seconds after
+// resolution a firing alert starts a new incident, and the reasons.
+type RoutingDecision struct {
+	Open                   bool            `json:"open"`
+	Group                  string          `json:"group"`
+	Service                string          `json:"service"`
+	Type                   string          `json:"type"`
+	Title                  string          `json:"title"`
+	Impact                 incident.Impact `json:"impact"`
+	CloseFalseAlarms       bool            `json:"close_false_alarms"`
+	FalseAlarmGraceSeconds int             `json:"false_alarm_grace_seconds"`
+	ReopenWindowSeconds    int             `json:"reopen_window_seconds"`
+	Reasons                []string        `json:"reasons"`
+}

@@ -2,26 +2,13 @@ package policies_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/firebreak-dev/firebreak/incident"
 	"github.com/firebreak-dev/firebreak/policies"
 )
-
-// routingDecision is the routing decision's output contract.
-type routingDecision struct {
-	Open                   bool           `json:"open"`
-	Group                  string         `json:"group"`
-	Service                string         `json:"service"`
-	Type                   string         `json:"type"`
-	Title                  string         `json:"title"`
-	Impact                 map[string]any `json:"impact"`
-	CloseFalseAlarms       bool           `json:"close_false_alarms"`
-	FalseAlarmGraceSeconds int            `json:"false_alarm_grace_seconds"`
-	ReopenWindowSeconds    int            `json:"reopen_window_seconds"`
-	Reasons                []string       `json:"reasons"`
-}
 
 // routingSettings is the settings part of the routing input as the ingestion code sends it.
 func routingSettings() map[string]any {
@@ -77,7 +64,7 @@ func TestDecideRouting(t *testing.T) {
 	tests := []struct {
 		name  string
 		input any
-		want  routingDecision
+		want  policies.RoutingDecision
 	}{
 		{
 			name: "alertmanager alert",
@@ -103,17 +90,13 @@ func TestDecideRouting(t *testing.T) {
 				"settings": routingSettings(),
 				"services": configuredServices,
 			},
-			want: routingDecision{
-				Open:    true,
-				Group:   `{}/{severity="critical"}:{alertname="HighErrorRate"}`,
-				Service: "checkout",
-				Type:    "outage",
-				Title:   "Checkout error rate above 5%",
-				Impact: map[string]any{
-					"customers_affected": "some",
-					"core_degraded":      true,
-					"support_cases":      float64(12),
-				},
+			want: policies.RoutingDecision{
+				Open:                   true,
+				Group:                  `{}/{severity="critical"}:{alertname="HighErrorRate"}`,
+				Service:                "checkout",
+				Type:                   "outage",
+				Title:                  "Checkout error rate above 5%",
+				Impact:                 incident.Impact{CustomersAffected: "some", CoreDegraded: new(true), SupportCases: new(12)},
 				CloseFalseAlarms:       true,
 				FalseAlarmGraceSeconds: 300,
 				ReopenWindowSeconds:    1800,
@@ -137,13 +120,13 @@ func TestDecideRouting(t *testing.T) {
 				"settings": routingSettings(),
 				"services": configuredServices,
 			},
-			want: routingDecision{
+			want: policies.RoutingDecision{
 				Open:                   true,
 				Group:                  cloudWatchGroup,
 				Service:                "unknown",
 				Type:                   "outage",
 				Title:                  "checkout-5xx",
-				Impact:                 map[string]any{},
+				Impact:                 incident.Impact{},
 				CloseFalseAlarms:       true,
 				FalseAlarmGraceSeconds: 300,
 				ReopenWindowSeconds:    1800,
@@ -182,17 +165,17 @@ func TestDecideRouting(t *testing.T) {
 				"settings": routingSettings(),
 				"services": configuredServices,
 			},
-			want: routingDecision{
+			want: policies.RoutingDecision{
 				Open:    true,
 				Group:   "reports-db-disk",
 				Service: "reports",
 				Type:    "data",
 				Title:   "Reports database lost writes",
-				Impact: map[string]any{
-					"customers_affected": "none",
-					"data_loss":          true,
-					"support_cases":      float64(2),
-					"started_at":         "2026-03-01T10:00:00Z",
+				Impact: incident.Impact{
+					CustomersAffected: "none",
+					DataLoss:          new(true),
+					SupportCases:      new(2),
+					StartedAt:         new(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)),
 				},
 				CloseFalseAlarms:       true,
 				FalseAlarmGraceSeconds: 300,
@@ -213,7 +196,7 @@ func TestDecideRouting(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var got routingDecision
+			var got policies.RoutingDecision
 			require.NoError(t, e.Decide(t.Context(), policies.Routing, tt.input, &got))
 			require.Equal(t, tt.want, got)
 		})
@@ -277,7 +260,7 @@ func TestDecideRoutingVariants(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var got routingDecision
+			var got policies.RoutingDecision
 			require.NoError(t, e.Decide(t.Context(), policies.Routing, tt.input, &got))
 			require.Equal(t, tt.open, got.Open)
 			require.Equal(t, tt.group, got.Group)
@@ -311,7 +294,7 @@ func TestRoutingImpactFeedsSeverity(t *testing.T) {
 				"settings": routingSettings(),
 				"services": configuredServices,
 			}
-			var routed routingDecision
+			var routed policies.RoutingDecision
 			require.NoError(t, e.Decide(t.Context(), policies.Routing, input, &routed))
 
 			var got policies.SeverityDecision

@@ -18,7 +18,6 @@ import (
 	"github.com/firebreak-dev/firebreak/activities"
 	"github.com/firebreak-dev/firebreak/activities/notify"
 	"github.com/firebreak-dev/firebreak/internal/config"
-	"github.com/firebreak-dev/firebreak/policies"
 	"github.com/firebreak-dev/firebreak/workflows"
 )
 
@@ -30,8 +29,9 @@ func Register(r sdkworker.Registry, acts *activities.Activities) {
 
 // Settings are what a worker's activities need besides the configuration.
 type Settings struct {
-	Config    *config.Config
-	Policies  *policies.Evaluator
+	Config *config.Config
+	// Policies decides the activities' policy questions: a *policies.Evaluator.
+	Policies  activities.Decider
 	Namespace string
 	// TrackingDir is where the built-in tracking log writes incident documents.
 	TrackingDir string
@@ -52,14 +52,76 @@ func NewActivities(s Settings) (*activities.Activities, error) {
 		return nil, fmt.Errorf("register metrics: %w", err)
 	}
 	return &activities.Activities{
-		Config:    s.Config,
-		Policies:  s.Policies,
-		Notifiers: notifiers,
-		Tracker:   activities.FileTracker{Dir: s.TrackingDir},
-		Metrics:   metrics,
-		Logger:    s.Logger,
-		Namespace: s.Namespace,
+		Directory:    Directory{Config: s.Config},
+		Policies:     s.Policies,
+		WorkingHours: WorkingHours{Config: s.Config},
+		UIURL:        s.Config.UIURL,
+		Bridge:       s.Config.Bridge,
+		Notifiers:    notifiers,
+		Tracker:      activities.FileTracker{Dir: s.TrackingDir},
+		Metrics:      metrics,
+		Logger:       s.Logger,
+		Namespace:    s.Namespace,
 	}, nil
+}
+
+// Directory is the configuration as the activities' directory of people, teams and services.
+type Directory struct {
+	Config *config.Config
+}
+
+// ContactMethods returns the IDs of the notifiers that reach a person, and whether the
+// configuration has the person.
+func (d Directory) ContactMethods(person string) ([]string, bool) {
+	p, ok := d.Config.Person(person)
+	return p.Notify, ok
+}
+
+// OnCall returns the ID of the person on call for a team at an instant, through the team's
+// rotation; the error is activities.ErrUnknownTeam when the configuration has no such team.
+func (d Directory) OnCall(team string, at time.Time) (string, error) {
+	t, ok := d.Config.Team(team)
+	if !ok {
+		return "", activities.ErrUnknownTeam
+	}
+	return t.Rotation.OnCall(at)
+}
+
+// Service returns what the activities know of a service, and whether the configuration has it.
+func (d Directory) Service(id string) (activities.Service, bool) {
+	s, ok := d.Config.Service(id)
+	return activities.Service{
+		Name:           s.Name,
+		Features:       s.Features,
+		Team:           s.Team,
+		EscalationTeam: s.EscalationTeam,
+		CustomerFacing: s.CustomerFacing,
+		AckTimeout:     time.Duration(s.AckTimeout),
+	}, ok
+}
+
+// People returns the ID of every person in the configuration, in the file's order.
+func (d Directory) People() []string {
+	ids := make([]string, len(d.Config.People))
+	for i, p := range d.Config.People {
+		ids[i] = p.ID
+	}
+	return ids
+}
+
+// WorkingHours is the configuration's working hours, in its time zone.
+type WorkingHours struct {
+	Config *config.Config
+}
+
+// Contains reports whether t falls within the working hours.
+func (w WorkingHours) Contains(t time.Time) bool {
+	return w.Config.WorkingHours.Contains(t, w.Config.Location())
+}
+
+// NextStart returns t if it falls within the working hours, and otherwise when they next start.
+func (w WorkingHours) NextStart(t time.Time) time.Time {
+	return w.Config.WorkingHours.NextStart(t, w.Config.Location())
 }
 
 func newNotifiers(cfg *config.Config, console io.Writer) (map[string]notify.Notifier, error) {

@@ -17,6 +17,7 @@ import (
 	"github.com/firebreak-dev/firebreak/incident"
 	"github.com/firebreak-dev/firebreak/internal/config"
 	"github.com/firebreak-dev/firebreak/policies"
+	"github.com/firebreak-dev/firebreak/worker"
 	"github.com/firebreak-dev/firebreak/workflows"
 )
 
@@ -87,11 +88,14 @@ func newHarness(t *testing.T, start time.Time) *harness {
 	rec := &recorder{env: env, start: start}
 	cfg := config.Example()
 	acts := &activities.Activities{
-		Config:    cfg,
-		Policies:  evaluator,
-		Notifiers: map[string]notify.Notifier{"console": rec},
-		Tracker:   activities.FileTracker{Dir: t.TempDir()},
-		Now:       env.Now,
+		Directory:    worker.Directory{Config: cfg},
+		Policies:     evaluator,
+		WorkingHours: worker.WorkingHours{Config: cfg},
+		UIURL:        cfg.UIURL,
+		Bridge:       cfg.Bridge,
+		Notifiers:    map[string]notify.Notifier{"console": rec},
+		Tracker:      activities.FileTracker{Dir: t.TempDir()},
+		Now:          env.Now,
 	}
 	env.RegisterWorkflowWithOptions(workflows.Incident, workflow.RegisterOptions{Name: workflows.IncidentWorkflowName})
 	env.RegisterActivityWithOptions(acts, activity.RegisterOptions{})

@@ -77,6 +77,11 @@ func (i Integration) HMACSecret() []byte {
 	return []byte(os.Getenv(i.HMACSecretEnv))
 }
 
+// AlertSettings returns the alerts section, for alert ingestion.
+func (c *Config) AlertSettings() Alerts {
+	return c.Alerts
+}
+
 func (a *Alerts) setDefaults() {
 	if len(a.ServiceLabels) == 0 {
 		a.ServiceLabels = []string{"service", "job", "dimension_Service"}

@@ -246,6 +246,15 @@ func (c *Config) Service(id string) (Service, bool) {
 	return Service{}, false
 }
 
+// ServiceIDs returns the ID of every service, in the file's order.
+func (c *Config) ServiceIDs() []string {
+	ids := make([]string, len(c.Services))
+	for i, s := range c.Services {
+		ids[i] = s.ID
+	}
+	return ids
+}
+
 // Person returns the person with the given ID.
 func (c *Config) Person(id string) (Person, bool) {
 	for _, p := range c.People {

@@ -23,7 +23,8 @@ import (
 
 // Options configure the ingestion handlers.
 type Options struct {
-	Config    *config.Config
+	// Config gives each integration's credentials and the largest body accepted.
+	Config    AlertSettings
 	Router    *Router
 	Submitter *Submitter
 	// SNS verifies SNS signatures and confirms subscriptions.
@@ -33,6 +34,11 @@ type Options struct {
 	Logger  *slog.Logger
 	// Now is the clock for HMAC timestamps; nil means time.Now.
 	Now func() time.Time
+}
+
+// AlertSettings gives the alerts section of the configuration. *config.Config implements it.
+type AlertSettings interface {
+	AlertSettings() config.Alerts
 }
 
 // Handler serves POST /v1/alerts/alertmanager, /v1/alerts/sns and /v1/alerts/generic.
@@ -109,7 +115,7 @@ func (h *Handler) sns(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, fail(http.StatusBadRequest, "%v", err)
 		}
-		if topics := h.opts.Config.Alerts.Integrations[config.IntegrationSNS].TopicARNs; len(topics) > 0 && !slices.Contains(topics, m.TopicARN) {
+		if topics := h.opts.Config.AlertSettings().Integrations[config.IntegrationSNS].TopicARNs; len(topics) > 0 && !slices.Contains(topics, m.TopicARN) {
 			return nil, fail(http.StatusForbidden, "topic %s is not accepted", m.TopicARN)
 		}
 		if err := h.opts.SNS.Verify(ctx, m); err != nil {
@@ -152,7 +158,8 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, integration stri
 
 func (h *Handler) handle(r *http.Request, integration string, contentTypes []string,
 	parse func(context.Context, []byte) ([]incident.Alert, *problem)) (Response, *problem) {
-	settings := h.opts.Config.Alerts.Integrations[integration]
+	alertSettings := h.opts.Config.AlertSettings()
+	settings := alertSettings.Integrations[integration]
 	token, secret := settings.BearerToken(), settings.HMACSecret()
 	if token == "" && len(secret) == 0 {
 		return Response{}, fail(http.StatusUnauthorized, "the %s integration has no token configured (alerts.integrations.%s)", integration, integration)
@@ -161,7 +168,7 @@ func (h *Handler) handle(r *http.Request, integration string, contentTypes []str
 	if err != nil || !slices.Contains(contentTypes, mediaType) {
 		return Response{}, fail(http.StatusUnsupportedMediaType, "content type %q: want %s", r.Header.Get("Content-Type"), strings.Join(contentTypes, " or "))
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, h.opts.Config.Alerts.MaxBodyBytes))
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, alertSettings.MaxBodyBytes))
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):

@@ -12,15 +12,30 @@ import (
 	"time"
 
 	"github.com/firebreak-dev/firebreak/incident"
-	"github.com/firebreak-dev/firebreak/internal/config"
 	"github.com/firebreak-dev/firebreak/policies"
 	"github.com/firebreak-dev/firebreak/workflows"
 )
 
 // Router asks the routing policy which incident an alert belongs to.
 type Router struct {
-	Policies *policies.Evaluator
-	Config   *config.Config
+	Policies Decider
+	// Config gives how labels map to incidents and the services alerts may name.
+	Config RoutingConfig
+}
+
+// Decider evaluates a named policy decision for an input and decodes its answer into out.
+// *policies.Evaluator implements it.
+type Decider interface {
+	Decide(ctx context.Context, name policies.Name, input, out any) error
+	// Revision names the policy bundle that decides, for the record.
+	Revision() string
+}
+
+// RoutingConfig is what the router reads of the configuration: the alerts section and the IDs of
+// the configured services. *config.Config implements it.
+type RoutingConfig interface {
+	AlertSettings
+	ServiceIDs() []string
 }
 
 // Route is the routing decision for one alert.
@@ -32,26 +47,10 @@ type Route struct {
 	Routing workflows.Routing
 }
 
-type routingDecision struct {
-	Open                   bool            `json:"open"`
-	Group                  string          `json:"group"`
-	Service                string          `json:"service"`
-	Type                   string          `json:"type"`
-	Title                  string          `json:"title"`
-	Impact                 incident.Impact `json:"impact"`
-	CloseFalseAlarms       bool            `json:"close_false_alarms"`
-	FalseAlarmGraceSeconds int             `json:"false_alarm_grace_seconds"`
-	ReopenWindowSeconds    int             `json:"reopen_window_seconds"`
-	Reasons                []string        `json:"reasons"`
-}
-
 // Route evaluates the routing policy for one alert.
 func (r *Router) Route(ctx context.Context, a incident.Alert) (Route, error) {
-	settings := r.Config.Alerts
-	services := make([]string, len(r.Config.Services))
-	for i, s := range r.Config.Services {
-		services[i] = s.ID
-	}
+	settings := r.Config.AlertSettings()
+	services := r.Config.ServiceIDs()
 	input := map[string]any{
 		"alert": a,
 		"settings": map[string]any{
@@ -63,7 +62,7 @@ func (r *Router) Route(ctx context.Context, a incident.Alert) (Route, error) {
 		},
 		"services": services,
 	}
-	var d routingDecision
+	var d policies.RoutingDecision
 	if err := r.Policies.Decide(ctx, policies.Routing, input, &d); err != nil {
 		return Route{}, fmt.Errorf("route alert %s: %w", a.Fingerprint, err)
 	}
