@@ -12,7 +12,7 @@ import (
 
 	"github.com/firebreak-dev/firebreak/activities"
 	"github.com/firebreak-dev/firebreak/incident"
-	"github.com/firebreak-dev/firebreak/internal/config"
+	"github.com/firebreak-dev/firebreak/internal/config/configtest"
 	"github.com/firebreak-dev/firebreak/policies"
 	"github.com/firebreak-dev/firebreak/worker"
 )
@@ -31,7 +31,7 @@ func decisionActivities(t *testing.T, bundle *policies.Bundle) *activities.Activ
 	}
 	evaluator, err := policies.NewEvaluator(context.Background(), bundle)
 	require.NoError(t, err)
-	cfg := config.Example()
+	cfg := configtest.Organisation()
 	return &activities.Activities{
 		Directory:    worker.Directory{Config: cfg},
 		Policies:     evaluator,

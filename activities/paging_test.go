@@ -15,7 +15,7 @@ import (
 	"github.com/firebreak-dev/firebreak/activities"
 	"github.com/firebreak-dev/firebreak/activities/notify"
 	"github.com/firebreak-dev/firebreak/incident"
-	"github.com/firebreak-dev/firebreak/internal/config"
+	"github.com/firebreak-dev/firebreak/internal/config/configtest"
 	"github.com/firebreak-dev/firebreak/policies"
 	"github.com/firebreak-dev/firebreak/worker"
 )
@@ -68,7 +68,7 @@ func newActivities(t *testing.T, receiver *pager) *activities.Activities {
 	t.Cleanup(srv.Close)
 	hook, err := notify.NewWebhook(notify.WebhookConfig{URL: srv.URL + "/pages", Secret: secret})
 	require.NoError(t, err)
-	cfg := config.Example()
+	cfg := configtest.Organisation()
 	for i := range cfg.People {
 		cfg.People[i].Notify = []string{"pager"}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/firebreak-dev/firebreak/internal/config"
+	"github.com/firebreak-dev/firebreak/internal/config/configtest"
 	"github.com/firebreak-dev/firebreak/policies"
 	"github.com/firebreak-dev/firebreak/worker"
 )
@@ -22,7 +23,7 @@ func TestBrokenPolicyIsAnErrorWithFileAndLine(t *testing.T) {
 }
 
 func TestWebhookNotifierNeedsItsSecret(t *testing.T) {
-	cfg := config.Example()
+	cfg := configtest.Organisation()
 	cfg.Notifiers = append(cfg.Notifiers, config.Notifier{ID: "pager", Type: "webhook", URL: "https://hooks.example.com/x", SecretEnv: "FIREBREAK_TEST_UNSET_SECRET"})
 	_, err := worker.NewActivities(worker.Settings{Config: cfg, Registry: prometheus.NewRegistry()})
 	require.EqualError(t, err, "notifier pager: environment variable FIREBREAK_TEST_UNSET_SECRET is empty")
@@ -31,7 +32,7 @@ func TestWebhookNotifierNeedsItsSecret(t *testing.T) {
 func TestNewActivitiesWithTheBuiltInPolicies(t *testing.T) {
 	evaluator, err := policies.Load(context.Background(), "")
 	require.NoError(t, err)
-	acts, err := worker.NewActivities(worker.Settings{Config: config.Example(), Policies: evaluator, Registry: prometheus.NewRegistry()})
+	acts, err := worker.NewActivities(worker.Settings{Config: configtest.Organisation(), Policies: evaluator, Registry: prometheus.NewRegistry()})
 	require.NoError(t, err)
 	require.Contains(t, acts.Notifiers, "console")
 	require.Regexp(t, `^sha256:[0-9a-f]{64}$`, acts.Policies.Revision())

@@ -16,12 +16,13 @@ import (
 	"github.com/firebreak-dev/firebreak/activities/notify"
 	"github.com/firebreak-dev/firebreak/incident"
 	"github.com/firebreak-dev/firebreak/internal/config"
+	"github.com/firebreak-dev/firebreak/internal/config/configtest"
 	"github.com/firebreak-dev/firebreak/policies"
 	"github.com/firebreak-dev/firebreak/worker"
 	"github.com/firebreak-dev/firebreak/workflows"
 )
 
-// wednesday10 is inside the example configuration's working hours (Europe/Rome).
+// wednesday10 is inside the test organisation's working hours (Europe/Rome).
 var wednesday10 = time.Date(2026, 11, 18, 10, 0, 0, 0, mustLocation("Europe/Rome"))
 
 func mustLocation(name string) *time.Location {
@@ -67,7 +68,7 @@ func (r *recorder) paged() []sentPage {
 }
 
 // harness runs the incident workflow on the time-skipping test server with the real activities,
-// the built-in policies and the example configuration; only delivery is recorded instead of sent.
+// the built-in policies and the test organisation; only delivery is recorded instead of sent.
 type harness struct {
 	t    *testing.T
 	env  *testsuite.TestWorkflowEnvironment
@@ -86,7 +87,7 @@ func newHarness(t *testing.T, start time.Time) *harness {
 	evaluator, err := policies.NewEvaluator(context.Background(), bundle)
 	require.NoError(t, err)
 	rec := &recorder{env: env, start: start}
-	cfg := config.Example()
+	cfg := configtest.Organisation()
 	acts := &activities.Activities{
 		Directory:    worker.Directory{Config: cfg},
 		Policies:     evaluator,
@@ -164,7 +165,7 @@ func (h *harness) summary() workflows.Summary {
 	return s
 }
 
-// onCall returns who the example configuration's rotation has on call for a team at t.
+// onCall returns who the test organisation's rotation has on call for a team at t.
 func (h *harness) onCall(team string, t time.Time) string {
 	h.t.Helper()
 	tm, ok := h.cfg.Team(team)

@@ -25,6 +25,7 @@ import (
 
 	"github.com/firebreak-dev/firebreak/activities/notify"
 	"github.com/firebreak-dev/firebreak/internal/config"
+	"github.com/firebreak-dev/firebreak/internal/config/configtest"
 	"github.com/firebreak-dev/firebreak/internal/devserver"
 	"github.com/firebreak-dev/firebreak/starter/ingest"
 	"github.com/firebreak-dev/firebreak/workflows"
@@ -41,7 +42,7 @@ var genericSecret = []byte("generic-hmac-secret")
 // alertConfig is the example configuration with a token for each integration.
 func alertConfig(t testing.TB) *config.Config {
 	t.Setenv("FIREBREAK_TEST_GENERIC_HMAC", string(genericSecret))
-	cfg := config.Example()
+	cfg := configtest.Organisation()
 	cfg.Alerts.MaxBodyBytes = 64 << 10
 	cfg.Alerts.Integrations = map[string]config.Integration{
 		config.IntegrationAlertmanager: {Token: alertmanagerToken},

@@ -14,6 +14,7 @@ import (
 
 	"github.com/firebreak-dev/firebreak/incident"
 	"github.com/firebreak-dev/firebreak/internal/config"
+	"github.com/firebreak-dev/firebreak/internal/config/configtest"
 	"github.com/firebreak-dev/firebreak/internal/devserver"
 	"github.com/firebreak-dev/firebreak/internal/service"
 	"github.com/firebreak-dev/firebreak/internal/telemetry"
@@ -36,7 +37,7 @@ func startAlertFront(t *testing.T) *firebreak {
 	}, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	fb.service, err = service.Start(ctx, service.Options{
-		Client: fb.client, Namespace: srv.Namespace(), Config: config.Example(), HTTPAddr: "127.0.0.1:0",
+		Client: fb.client, Namespace: srv.Namespace(), Config: configtest.Organisation(), HTTPAddr: "127.0.0.1:0",
 		Telemetry: tel, Console: fb.console, Alerts: true,
 	})
 	require.NoError(t, err)
@@ -50,7 +51,7 @@ func (fb *firebreak) startWorker(t *testing.T) *service.Service {
 	t.Helper()
 	tel := telemetry.New(nil)
 	svc, err := service.Start(context.Background(), service.Options{
-		Client: fb.client, Namespace: fb.server.Namespace(), Config: config.Example(), TrackingDir: t.TempDir(),
+		Client: fb.client, Namespace: fb.server.Namespace(), Config: configtest.Organisation(), TrackingDir: t.TempDir(),
 		HTTPAddr: "127.0.0.1:0", Telemetry: tel, Console: fb.console, Worker: true,
 	})
 	require.NoError(t, err)
@@ -151,7 +152,7 @@ func TestNoWorkerAnswers(t *testing.T) {
 // TestShowTakesTheWorkflowIDAlertSendPrints: `alert send` prints the workflow ID of the incident
 // its alert went to, and `incident show` takes it as is.
 func TestShowTakesTheWorkflowIDAlertSendPrints(t *testing.T) {
-	cfg := config.Example()
+	cfg := configtest.Organisation()
 	cfg.Alerts.Integrations = map[string]config.Integration{config.IntegrationGeneric: {Token: genericToken}}
 	fb := startFirebreak(t, options{config: cfg})
 	sent := fb.cli("alert", "send", "--url", "http://"+fb.service.HTTPAddr(), "--service", "search",

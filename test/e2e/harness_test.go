@@ -24,6 +24,7 @@ import (
 
 	"github.com/firebreak-dev/firebreak/internal/cli"
 	"github.com/firebreak-dev/firebreak/internal/config"
+	"github.com/firebreak-dev/firebreak/internal/config/configtest"
 	"github.com/firebreak-dev/firebreak/internal/devserver"
 	"github.com/firebreak-dev/firebreak/internal/service"
 	"github.com/firebreak-dev/firebreak/internal/telemetry"
@@ -123,7 +124,7 @@ func startFirebreak(t testing.TB, opts options) *firebreak {
 	fb := &firebreak{t: t, server: srv, console: &console{}}
 	cfg := opts.config
 	if cfg == nil {
-		cfg = config.Example()
+		cfg = configtest.Organisation()
 	}
 	tel := telemetry.New(nil)
 	fb.client, err = temporalconn.Dial(ctx, temporalconn.Options{
@@ -249,10 +250,10 @@ func summary(e *historypb.HistoryEvent) string {
 	return s
 }
 
-// exampleWithAckTimeout returns the example configuration with a short acknowledgement timeout on
+// exampleWithAckTimeout returns the test organisation with a short acknowledgement timeout on
 // the search service, so escalation happens in real time within a test.
 func exampleWithAckTimeout(d time.Duration) *config.Config {
-	cfg := config.Example()
+	cfg := configtest.Organisation()
 	for i := range cfg.Services {
 		if cfg.Services[i].ID == "search" {
 			cfg.Services[i].AckTimeout = config.Duration(d)
