@@ -60,12 +60,6 @@ type EngagementRequest struct {
 	Source string `json:"source"`
 }
 
-// The bounds of the ladder end's repeat interval, whatever the escalation policy says.
-const (
-	MinLadderEndRepeat = time.Minute
-	MaxLadderEndRepeat = time.Hour
-)
-
 // DecideEngagement evaluates the engagement, escalation, targets and confirmation policies into
 // one plan. The working-hours clock is read here, never in the workflow.
 func (a *Activities) DecideEngagement(ctx context.Context, req EngagementRequest) (incident.EngagementPlan, error) {
@@ -152,7 +146,7 @@ func (a *Activities) DecideEngagement(ctx context.Context, req EngagementRequest
 }
 
 // ladderEnd builds the ladder's end from the engagement and escalation decisions, with a reason
-// for each correction: a repeat interval outside [MinLadderEndRepeat, MaxLadderEndRepeat] is
+// for each correction: a repeat interval outside [incident.MinLadderEndRepeat, incident.MaxLadderEndRepeat] is
 // clamped (0 stays 0: page once and stop; a negative one keeps paging at the minimum), and a
 // ladder end with no targets pages the last tier and the commander team, so it never pages nobody.
 // who must have at least one tier.
@@ -169,13 +163,13 @@ func ladderEnd(who policies.EngagementDecision, when policies.EscalationDecision
 	switch requested := end.RepeatEvery; {
 	case requested == 0:
 	case requested < 0:
-		end.RepeatEvery = MinLadderEndRepeat
+		end.RepeatEvery = incident.MinLadderEndRepeat
 		reasons = append(reasons, fmt.Sprintf("ladder end repeat %s is negative: paging again every %s", requested, end.RepeatEvery))
-	case requested < MinLadderEndRepeat:
-		end.RepeatEvery = MinLadderEndRepeat
+	case requested < incident.MinLadderEndRepeat:
+		end.RepeatEvery = incident.MinLadderEndRepeat
 		reasons = append(reasons, fmt.Sprintf("ladder end repeat %s raised to the minimum %s", requested, end.RepeatEvery))
-	case requested > MaxLadderEndRepeat:
-		end.RepeatEvery = MaxLadderEndRepeat
+	case requested > incident.MaxLadderEndRepeat:
+		end.RepeatEvery = incident.MaxLadderEndRepeat
 		reasons = append(reasons, fmt.Sprintf("ladder end repeat %s lowered to the maximum %s", requested, end.RepeatEvery))
 	}
 	return end, reasons
