@@ -155,6 +155,12 @@ func New(c client.Client, acts *activities.Activities) sdkworker.Worker {
 	w := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{
 		// Give running activities time to finish when the worker drains.
 		WorkerStopTimeout: 10 * time.Second,
+		// Autoscaling polls the normal and the sticky queue with separate pollers. The default,
+		// a fixed number of "mixed" pollers, sends every poller to the sticky queue while it has
+		// a backlog (SDK v1.50.0 internal_task_pollers.go, getNextPollRequest), so in an alert
+		// storm the signals of the incidents already running starved new incidents' first
+		// workflow tasks, and so their first pages, until the storm ended.
+		WorkflowTaskPollerBehavior: sdkworker.NewPollerBehaviorAutoscaling(sdkworker.PollerBehaviorAutoscalingOptions{}),
 	})
 	Register(w, acts)
 	return w
