@@ -111,22 +111,13 @@ func alertID(a Alert) string {
 	return hex.EncodeToString(sum[:8])
 }
 
-// AlertNews says what a batch of alerts changed about the incident.
-type AlertNews struct {
-	// FiresAgain is set when an alert fired while the incident waited to close as a false alarm.
-	FiresAgain bool
-	// GraceStarted is set when every alert resolved before anyone acknowledged and the incident
-	// now waits, until FalseAlarmDue, to close as a false alarm.
-	GraceStarted bool
-}
-
 // ReceiveAlerts books a batch of alerts: the count, each distinct alert's status, the most recent
 // records, one timeline entry for a run of batches, and what it means when every alert has
-// resolved. The work is proportional to the batch, never to the alerts seen before.
-func (s *State) ReceiveAlerts(now time.Time, b AlertBatch) AlertNews {
-	var news AlertNews
+// resolved. The work is proportional to the batch, never to the alerts seen before. It reports
+// whether an alert fired again while the incident waited to close as a false alarm.
+func (s *State) ReceiveAlerts(now time.Time, b AlertBatch) (firesAgain bool) {
 	if len(b.Alerts) == 0 {
-		return news
+		return false
 	}
 	now = now.UTC()
 	if b.Routing.Group != "" {
@@ -153,18 +144,17 @@ func (s *State) ReceiveAlerts(now time.Time, b AlertBatch) AlertNews {
 	switch {
 	case !nowAllResolved && s.FalseAlarmDue != nil:
 		s.FalseAlarmDue = nil
-		news.FiresAgain = true
+		firesAgain = true
 		s.Record(now, "alert", "", "an alert fires again: not a false alarm")
 	case nowAllResolved && !wasAllResolved && s.Status == StatusTriggered && s.AcknowledgedAt == nil &&
 		s.Routing != nil && s.Routing.CloseFalseAlarms:
 		s.FalseAlarmDue = at(now.Add(s.Routing.FalseAlarmGrace))
-		news.GraceStarted = true
 		s.Record(now, "alert", "", "every alert resolved before anyone acknowledged: closing as a false alarm at "+
 			s.FalseAlarmDue.Format(time.RFC3339)+" unless one fires again")
 	case nowAllResolved && !wasAllResolved:
 		s.Record(now, "alert", "", "every alert resolved; resolving the incident stays with the responders")
 	}
-	return news
+	return firesAgain
 }
 
 // noteRecent updates the record of one alert, keeping the RecentAlerts most recently seen.

@@ -20,8 +20,7 @@ func (r *incidentRun) receiveAlerts(ctx workflow.Context, b AlertBatch) {
 		r.alertsAfterResolution(ctx, b)
 		return
 	}
-	news := s.ReceiveAlerts(workflow.Now(ctx), b)
-	if news.FiresAgain && s.LadderPaused {
+	if s.ReceiveAlerts(workflow.Now(ctx), b) && s.LadderPaused {
 		s.LadderPaused = false
 		r.record(ctx, "escalate", "", "paging resumes: an alert fires again")
 		r.missedAck(ctx)
