@@ -36,7 +36,8 @@ type PageResult struct {
 }
 
 // PageResponders resolves targets to people through the on-call rotations and pages each of them
-// on every notifier they use (phase 5, escalate). Each page carries an idempotency key derived
+// on every notifier they use (phase 5, escalate). Only incidents started before the hardened
+// paging core (workflows/legacy) call it; newer ones use ResolveOnCall and PageContact. Each page carries an idempotency key derived
 // from the workflow ID, the step and the person, so a retry never pages twice at a receiver that
 // honours it.
 func (a *Activities) PageResponders(ctx context.Context, req PageRequest) (PageResult, error) {

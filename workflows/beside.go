@@ -43,11 +43,12 @@ func (r *incidentRun) beside(ctx workflow.Context, what string, work func(ctx wo
 }
 
 // logAndOpenChannels logs the incident in the tracking tool (phase 1) and then opens its channel
-// and bridge (phase 2), whose topic links the tracking record.
+// and bridge (phase 2), whose topic links the tracking record; the channel opens even when the
+// tracking tool failed. Each failure is recorded on its own.
 func (r *incidentRun) logAndOpenChannels(ctx workflow.Context) {
 	var a *activities.Activities
 	s := &r.state
-	r.beside(ctx, "logging the incident and opening its channel", func(ctx workflow.Context) error {
+	r.beside(ctx, "opening its channel", func(ctx workflow.Context) error {
 		var tracking incident.TrackingRecord
 		err := workflow.ExecuteActivity(besideCtx(ctx, "log incident in the tracking tool"), a.RecordIncident,
 			activities.RecordRequest{
@@ -55,7 +56,7 @@ func (r *incidentRun) logAndOpenChannels(ctx workflow.Context) {
 				Type: s.Type, Title: s.Title, Labels: s.Labels, StartedAt: s.StartedAt,
 			}).Get(ctx, &tracking)
 		if err != nil {
-			r.record(ctx, "failed", "", "logging the incident in the tracking tool failed: "+failure(err))
+			r.record(ctx, "failed", "", "logging the incident in the tracking tool failed (best effort, paging goes on): "+failure(err))
 		} else {
 			s.Tracking = tracking
 			r.record(ctx, "detect", "", fmt.Sprintf("incident logged (%s %s) from %s", tracking.System, tracking.Ref, s.Source))
