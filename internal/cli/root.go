@@ -58,6 +58,7 @@ func NewCmdRoot(f *Factory, version string) *cobra.Command {
 		NewCmdWorker(f, nil),
 		NewCmdServe(f, nil),
 		newCmdAlert(f),
+		newCmdRunbook(f),
 	)
 	return cmd
 }
