@@ -51,7 +51,7 @@ func startMoto(t *testing.T, env ...string) string {
 		}
 		_ = resp.Body.Close()
 		return true
-	}, 15*time.Second, 100*time.Millisecond, "moto_server did not start")
+	}, 90*time.Second, 100*time.Millisecond, "moto_server did not start within 90 s")
 	return base
 }
 
