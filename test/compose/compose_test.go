@@ -5,12 +5,15 @@ package compose_test
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/stretchr/testify/require"
+
+	"github.com/firebreak-dev/firebreak/test/cluster"
 )
 
 const (
@@ -47,7 +50,9 @@ func service(t *testing.T, p *types.Project, name string) types.ServiceConfig {
 
 func TestServicesExist(t *testing.T) {
 	p := loadProject(t)
-	for _, name := range []string{"postgresql", "temporal-schema", "temporal", "temporal-setup", "temporal-ui", "firebreak", "firebreak-alerts"} {
+	for _, name := range []string{"postgresql", "temporal-schema", "temporal-history-1", "temporal-history-2",
+		"temporal-matching", "temporal-frontend-1", "temporal-frontend-2", "temporal-worker", "temporal-setup",
+		"temporal-ui", "firebreak-worker-1", "firebreak-worker-2", "firebreak-serve-1", "firebreak-serve-2"} {
 		t.Run(name, func(t *testing.T) {
 			service(t, p, name)
 		})
@@ -62,10 +67,13 @@ func TestLongRunningServicesHaveHealthChecks(t *testing.T) {
 		probe   string
 	}{
 		{name: "postgres answers pg_isready", service: "postgresql", probe: "pg_isready"},
-		{name: "temporal frontend port is open", service: "temporal", probe: "7233"},
+		{name: "first frontend port is open", service: "temporal-frontend-1", probe: "7233"},
+		{name: "second frontend port is open", service: "temporal-frontend-2", probe: "7233"},
 		{name: "web ui answers healthz", service: "temporal-ui", probe: "/healthz"},
-		{name: "firebreak answers healthz", service: "firebreak", probe: "http://127.0.0.1:8080/healthz"},
-		{name: "firebreak-alerts answers healthz", service: "firebreak-alerts", probe: "http://127.0.0.1:8080/healthz"},
+		{name: "first worker answers healthz", service: "firebreak-worker-1", probe: "http://127.0.0.1:8080/healthz"},
+		{name: "second worker answers healthz", service: "firebreak-worker-2", probe: "http://127.0.0.1:8080/healthz"},
+		{name: "first serve answers healthz", service: "firebreak-serve-1", probe: "http://127.0.0.1:8080/healthz"},
+		{name: "second serve answers healthz", service: "firebreak-serve-2", probe: "http://127.0.0.1:8080/healthz"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			hc := service(t, p, tc.service).HealthCheck
@@ -86,7 +94,8 @@ func TestImagesArePinned(t *testing.T) {
 	}{
 		{name: "postgres 16", service: "postgresql", image: "postgres:16.10"},
 		{name: "schema tools match the server", service: "temporal-schema", image: "temporalio/admin-tools:1.32.1"},
-		{name: "server matches the embedded dev server", service: "temporal", image: "temporalio/server:1.32.1"},
+		{name: "history matches the embedded dev server", service: "temporal-history-1", image: "temporalio/server:1.32.1"},
+		{name: "frontend matches the embedded dev server", service: "temporal-frontend-2", image: "temporalio/server:1.32.1"},
 		{name: "setup tools match the server", service: "temporal-setup", image: "temporalio/admin-tools:1.32.1"},
 		{name: "ui matches the embedded ui", service: "temporal-ui", image: "temporalio/ui:2.55.0"},
 	} {
@@ -105,12 +114,14 @@ func TestDependencies(t *testing.T) {
 		condition string
 	}{
 		{name: "schema waits for postgres", service: "temporal-schema", dependsOn: "postgresql", condition: types.ServiceConditionHealthy},
-		{name: "server waits for schema", service: "temporal", dependsOn: "temporal-schema", condition: types.ServiceConditionCompletedSuccessfully},
-		{name: "setup waits for server", service: "temporal-setup", dependsOn: "temporal", condition: types.ServiceConditionHealthy},
-		{name: "ui waits for server", service: "temporal-ui", dependsOn: "temporal", condition: types.ServiceConditionHealthy},
-		{name: "firebreak waits for server", service: "firebreak", dependsOn: "temporal", condition: types.ServiceConditionHealthy},
-		{name: "firebreak waits for setup", service: "firebreak", dependsOn: "temporal-setup", condition: types.ServiceConditionCompletedSuccessfully},
-		{name: "the webhooks wait for the worker", service: "firebreak-alerts", dependsOn: "firebreak", condition: types.ServiceConditionHealthy},
+		{name: "history waits for schema", service: "temporal-history-2", dependsOn: "temporal-schema", condition: types.ServiceConditionCompletedSuccessfully},
+		{name: "matching waits for schema", service: "temporal-matching", dependsOn: "temporal-schema", condition: types.ServiceConditionCompletedSuccessfully},
+		{name: "frontend waits for schema", service: "temporal-frontend-1", dependsOn: "temporal-schema", condition: types.ServiceConditionCompletedSuccessfully},
+		{name: "setup waits for a frontend", service: "temporal-setup", dependsOn: "temporal-frontend-1", condition: types.ServiceConditionHealthy},
+		{name: "ui waits for a frontend", service: "temporal-ui", dependsOn: "temporal-frontend-1", condition: types.ServiceConditionHealthy},
+		{name: "worker waits for a frontend", service: "firebreak-worker-1", dependsOn: "temporal-frontend-1", condition: types.ServiceConditionHealthy},
+		{name: "worker waits for setup", service: "firebreak-worker-2", dependsOn: "temporal-setup", condition: types.ServiceConditionCompletedSuccessfully},
+		{name: "the webhooks wait for a worker", service: "firebreak-serve-2", dependsOn: "firebreak-worker-1", condition: types.ServiceConditionHealthy},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dep, ok := service(t, p, tc.service).DependsOn[tc.dependsOn]
@@ -122,7 +133,7 @@ func TestDependencies(t *testing.T) {
 
 func TestFirebreakService(t *testing.T) {
 	p := loadProject(t)
-	s := service(t, p, "firebreak")
+	s := service(t, p, "firebreak-worker-1")
 	root, err := filepath.Abs("../..")
 	require.NoError(t, err)
 
@@ -131,7 +142,8 @@ func TestFirebreakService(t *testing.T) {
 		require.Equal(t, root, s.Build.Context)
 		require.Equal(t, "Dockerfile", s.Build.Dockerfile)
 	})
-	t.Run("runs the worker against temporal", func(t *testing.T) {
+	t.Run("runs the worker against the frontends", func(t *testing.T) {
+		require.Equal(t, service(t, p, "firebreak-worker-2").Command, s.Command)
 		require.Equal(t, types.ShellCommand{
 			"worker",
 			"--address", "temporal:7233",
@@ -172,10 +184,12 @@ func TestPorts(t *testing.T) {
 		target    uint32
 		published string
 	}{
-		{name: "temporal grpc", service: "temporal", target: 7233, published: "7233"},
+		{name: "first frontend", service: "temporal-frontend-1", target: 7233, published: "7233"},
+		{name: "second frontend", service: "temporal-frontend-2", target: 7233, published: "7234"},
 		{name: "web ui on the dev server's port", service: "temporal-ui", target: 8080, published: "8233"},
-		{name: "firebreak health and metrics", service: "firebreak", target: 8080, published: "8080"},
-		{name: "firebreak alert webhooks", service: "firebreak-alerts", target: 8080, published: "8081"},
+		{name: "firebreak health and metrics", service: "firebreak-worker-1", target: 8080, published: "8080"},
+		{name: "first alert webhooks", service: "firebreak-serve-1", target: 8080, published: "8081"},
+		{name: "second alert webhooks", service: "firebreak-serve-2", target: 8080, published: "8082"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var found bool
@@ -213,8 +227,9 @@ func TestDockerfile(t *testing.T) {
 
 func TestFirebreakAlertsService(t *testing.T) {
 	p := loadProject(t)
-	s := service(t, p, "firebreak-alerts")
-	require.Equal(t, service(t, p, "firebreak").Image, s.Image, "runs the image the firebreak service builds")
+	s := service(t, p, "firebreak-serve-1")
+	require.Equal(t, service(t, p, "firebreak-worker-1").Image, s.Image, "runs the image the worker service builds")
+	require.Equal(t, service(t, p, "firebreak-serve-2").Command, s.Command)
 	require.Equal(t, types.ShellCommand{
 		"serve",
 		"--address", "temporal:7233",
@@ -222,7 +237,46 @@ func TestFirebreakAlertsService(t *testing.T) {
 		"--http", "0.0.0.0:8080",
 		"--config", "/etc/firebreak/firebreak.yaml",
 	}, s.Command)
-	for _, name := range []string{"FIREBREAK_ALERTMANAGER_TOKEN", "FIREBREAK_SNS_TOKEN", "FIREBREAK_GENERIC_TOKEN"} {
+	for _, name := range []string{"FIREBREAK_ALERTMANAGER_TOKEN", "FIREBREAK_SNS_TOKEN", "FIREBREAK_GENERIC_TOKEN", "FIREBREAK_PAGERDUTY_ROUTING_KEY"} {
 		require.Contains(t, s.Environment, name, "the example configuration reads the token from %s", name)
 	}
+}
+
+// TestTopologyIsTheTestedOne shows that the compose file runs the topology test/cluster runs
+// and kills part by part: the same services, counts and settings.
+func TestTopologyIsTheTestedOne(t *testing.T) {
+	p := loadProject(t)
+	counts := map[string]int{}
+	for _, s := range p.Services {
+		if s.Image != "temporalio/server:1.32.1" {
+			continue
+		}
+		env := s.Environment
+		for name, want := range map[string]string{
+			"DB": "postgres12", "NUM_HISTORY_SHARDS": strconv.Itoa(cluster.DefaultHistoryShards),
+			"TEMPORAL_ALLOW_NO_AUTH": "true", "BIND_ON_IP": "0.0.0.0",
+		} {
+			require.NotNil(t, env[name], "%s: %s unset", s.Name, name)
+			require.Equal(t, want, *env[name], "%s: %s", s.Name, name)
+		}
+		require.NotNil(t, env["TEMPORAL_SERVICES"], s.Name)
+		counts[*env["TEMPORAL_SERVICES"]]++
+	}
+	require.Equal(t, map[string]int{
+		"frontend": cluster.DefaultFrontends, "history": cluster.DefaultHistories,
+		"matching": cluster.DefaultMatchings, "worker": cluster.DefaultTemporalWorkers,
+	}, counts)
+
+	var workers, serves int
+	for _, s := range p.Services {
+		switch {
+		case strings.HasPrefix(s.Name, "firebreak-worker-"):
+			workers++
+		case strings.HasPrefix(s.Name, "firebreak-serve-"):
+			serves++
+		}
+	}
+	require.Equal(t, cluster.DefaultWorkers, workers)
+	require.Equal(t, cluster.DefaultServes, serves)
+	require.Equal(t, cluster.DynamicConfig, p.Configs["temporal-dynamic-config"].Content)
 }
