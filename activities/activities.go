@@ -40,6 +40,10 @@ type Activities struct {
 	Now func() time.Time
 	// Namespace is the Temporal namespace, for links to the Web UI.
 	Namespace string
+	// Heartbeats and Alerts serve missed heartbeats (heartbeat.go): the configured heartbeats,
+	// and the routing and delivery of their alerts. Nil Alerts fail every heartbeat alert.
+	Heartbeats HeartbeatDirectory
+	Alerts     AlertIntake
 }
 
 // Directory is who and what the activities page and speak of: people's contact methods, the

@@ -8,6 +8,7 @@ import (
 
 	"github.com/firebreak-dev/firebreak/activities/notify"
 	"github.com/firebreak-dev/firebreak/incident"
+	"github.com/firebreak-dev/firebreak/internal/safetext"
 )
 
 // Stages of an incident at which messages go out.
@@ -55,7 +56,7 @@ func (a *Activities) Communicate(ctx context.Context, req CommunicateRequest) ([
 			IdempotencyKey: req.WorkflowID + "/communicate/" + req.Stage + "/" + m.Audience,
 			IncidentID:     req.WorkflowID,
 			Severity:       string(req.Severity),
-			Subject:        fmt.Sprintf("%s update (%s): %s", m.Audience, req.Stage, req.Title),
+			Subject:        safetext.Line(fmt.Sprintf("%s update (%s): %s", m.Audience, req.Stage, req.Title)),
 			Text:           m.Text,
 		}); err != nil {
 			return nil, err
@@ -64,6 +65,8 @@ func (a *Activities) Communicate(ctx context.Context, req CommunicateRequest) ([
 	return messages, nil
 }
 
+// compose writes a stage's internal and external messages. Titles, resolutions and service names
+// come from outside, so each message is neutralised for the chat and terminals that show it.
 func (a *Activities) compose(req CommunicateRequest) (internal, external string, err error) {
 	name := req.Service
 	var features []string
@@ -101,9 +104,9 @@ func (a *Activities) compose(req CommunicateRequest) (internal, external string,
 			"closed itself after %s. Customers were not told. No further updates will be sent.",
 			name, req.Title, req.ResolvedAt.Sub(req.StartedAt).Round(time.Second))
 	default:
-		return "", "", badInput("communicate: unknown stage %q", req.Stage)
+		return "", "", badInput("communicate: unknown stage %q", safetext.Line(req.Stage))
 	}
-	return internal, external, nil
+	return safetext.Line(internal), safetext.Line(external), nil
 }
 
 // joinAnd joins words as English does: "a", "a and b", "a, b and c".

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/firebreak-dev/firebreak/incident"
+	"github.com/firebreak-dev/firebreak/internal/safetext"
 )
 
 // RecordRequest is what the detect phase logs about a new incident.
@@ -43,7 +44,9 @@ type FileTracker struct {
 	Dir string
 }
 
-// Record writes the incident's document atomically and returns where it is.
+// Record writes the incident's document atomically and returns where it is. The document is
+// JSON whose strings escape every character a terminal would act on (safetext.JSON), so
+// printing it is safe and decoding it gives back what was recorded.
 func (t FileTracker) Record(_ context.Context, req RecordRequest, uiURL string) (incident.TrackingRecord, error) {
 	if err := os.MkdirAll(t.Dir, 0o755); err != nil {
 		return incident.TrackingRecord{}, fmt.Errorf("create tracking directory: %w", err)
@@ -56,6 +59,7 @@ func (t FileTracker) Record(_ context.Context, req RecordRequest, uiURL string) 
 	if err != nil {
 		return incident.TrackingRecord{}, fmt.Errorf("encode tracking record: %w", err)
 	}
+	data = safetext.JSON(data)
 	path := filepath.Join(t.Dir, req.Key+".json")
 	tmp := path + ".tmp"
 	if err := os.WriteFile(tmp, append(data, '\n'), 0o644); err != nil {

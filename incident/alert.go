@@ -12,20 +12,30 @@ import (
 const (
 	AlertFiring   = "firing"
 	AlertResolved = "resolved"
+	// AlertAcknowledged is the status of an alert whose sender says someone works on it (a
+	// PagerDuty acknowledge event): the alert keeps firing, and its incident is acknowledged.
+	AlertAcknowledged = "acknowledged"
 )
 
+// maxSenderLen bounds an alert's Sender, in bytes.
+const maxSenderLen = 100
+
 // Alert is one alert from an alerting tool, normalised: Prometheus Alertmanager, Grafana,
-// CloudWatch through Amazon SNS, or Firebreak's generic format.
+// CloudWatch through Amazon SNS, Firebreak's generic format, or a PagerDuty Events API v2 event.
 type Alert struct {
-	// Source is the sender: "alertmanager", "grafana", "sns" or "generic".
+	// Source is the sender: "alertmanager", "grafana", "sns", "generic" or "pagerduty".
 	Source string `json:"source"`
+	// Sender names the configured credential the alert came with, such as "pagerduty/prometheus"
+	// for a PagerDuty routing key named prometheus. An incident acknowledged or resolved by its
+	// alerts records it as the one who acted.
+	Sender string `json:"sender,omitempty"`
 	// Fingerprint is the stable identity of this alert within its source: the Alertmanager or
-	// Grafana fingerprint, the CloudWatch alarm ARN, or the generic dedup_key.
+	// Grafana fingerprint, the CloudWatch alarm ARN, or the generic or PagerDuty dedup_key.
 	Fingerprint string `json:"fingerprint"`
 	// GroupKey is the sender's grouping: the Alertmanager groupKey, the CloudWatch alarm ARN,
-	// or the generic dedup_key.
+	// the generic dedup_key, or "pagerduty/<routing key name>/<dedup_key>".
 	GroupKey string `json:"group_key"`
-	// Status is AlertFiring or AlertResolved.
+	// Status is AlertFiring, AlertResolved or AlertAcknowledged.
 	Status      string            `json:"status"`
 	Title       string            `json:"title"`
 	Service     string            `json:"service,omitempty"`
@@ -61,8 +71,11 @@ type Routing struct {
 	CloseFalseAlarms bool          `json:"close_false_alarms"`
 	FalseAlarmGrace  time.Duration `json:"false_alarm_grace"`
 	ReopenWindow     time.Duration `json:"reopen_window"`
-	Reasons          []string      `json:"reasons,omitempty"`
-	PolicyRevision   string        `json:"policy_revision"`
+	// ResolveWithAlerts resolves the incident as soon as every alert has resolved, as PagerDuty
+	// does, instead of closing it as a false alarm or leaving resolution to the responders.
+	ResolveWithAlerts bool     `json:"resolve_with_alerts,omitempty"`
+	Reasons           []string `json:"reasons,omitempty"`
+	PolicyRevision    string   `json:"policy_revision"`
 }
 
 // AlertBatch is one alerts signal: the alerts of one group that arrived together, and the routing
@@ -111,13 +124,30 @@ func alertID(a Alert) string {
 	return hex.EncodeToString(sum[:8])
 }
 
+// Booked is what a batch of alerts asks of the incident beyond its bookkeeping; the caller acts
+// on it.
+type Booked struct {
+	// FiresAgain says an alert fired again while the incident waited to close as a false alarm.
+	FiresAgain bool
+	// AcknowledgedBy names the sender of the first alert that acknowledged a firing alert of a
+	// triggered incident, which should now be acknowledged; "" when none did.
+	AcknowledgedBy string
+	// ResolvedBy names the sender of the alert that resolved the last firing one when the
+	// routing resolves the incident with its alerts, which should now be resolved; "" otherwise.
+	ResolvedBy string
+}
+
 // ReceiveAlerts books a batch of alerts: the count, each distinct alert's status, the most recent
 // records, one timeline entry for a run of batches, and what it means when every alert has
-// resolved. The work is proportional to the batch, never to the alerts seen before. It reports
-// whether an alert fired again while the incident waited to close as a false alarm.
-func (s *State) ReceiveAlerts(now time.Time, b AlertBatch) (firesAgain bool) {
+// resolved. The work is proportional to the batch, never to the alerts seen before.
+//
+// An acknowledging alert (AlertAcknowledged) changes no alert's status: when the alert it names
+// is firing and the incident is triggered, it asks for the incident to be acknowledged; otherwise
+// it is only counted, as PagerDuty ignores an acknowledgement of an alert that is not open.
+func (s *State) ReceiveAlerts(now time.Time, b AlertBatch) Booked {
+	var booked Booked
 	if len(b.Alerts) == 0 {
-		return false
+		return booked
 	}
 	now = now.UTC()
 	if b.Routing.Group != "" {
@@ -128,23 +158,41 @@ func (s *State) ReceiveAlerts(now time.Time, b AlertBatch) (firesAgain bool) {
 		s.AlertBook.Firing = map[string]bool{}
 	}
 	wasAllResolved := s.AlertBook.AllResolved()
-	firing := 0
+	var counts alertCounts
+	lastResolvedBy := ""
 	for _, a := range b.Alerts {
-		isFiring := a.Status == AlertFiring
-		if isFiring {
-			firing++
+		id := alertID(a)
+		switch a.Status {
+		case AlertAcknowledged:
+			counts.acknowledging++
+			if !s.AlertBook.Firing[id] {
+				continue
+			}
+			if booked.AcknowledgedBy == "" && s.Status == StatusTriggered {
+				booked.AcknowledgedBy = senderOf(a)
+			}
+		case AlertFiring:
+			counts.firing++
+			s.AlertBook.book(id, true)
+		default:
+			counts.resolved++
+			s.AlertBook.book(id, false)
+			lastResolvedBy = senderOf(a)
 		}
-		s.AlertBook.book(alertID(a), isFiring)
 		s.noteRecent(now, a)
 	}
 	s.AlertCount += len(b.Alerts)
-	s.recordAlerts(now, len(b.Alerts), firing)
+	s.recordAlerts(now, counts)
 
 	nowAllResolved := s.AlertBook.AllResolved()
 	switch {
+	case nowAllResolved && !wasAllResolved && s.Routing != nil && s.Routing.ResolveWithAlerts:
+		if s.Status != StatusResolved {
+			booked.ResolvedBy = lastResolvedBy
+		}
 	case !nowAllResolved && s.FalseAlarmDue != nil:
 		s.FalseAlarmDue = nil
-		firesAgain = true
+		booked.FiresAgain = true
 		s.Record(now, "alert", "", "an alert fires again: not a false alarm")
 	case nowAllResolved && !wasAllResolved && s.Status == StatusTriggered && s.AcknowledgedAt == nil &&
 		s.Routing != nil && s.Routing.CloseFalseAlarms:
@@ -154,7 +202,27 @@ func (s *State) ReceiveAlerts(now time.Time, b AlertBatch) (firesAgain bool) {
 	case nowAllResolved && !wasAllResolved:
 		s.Record(now, "alert", "", "every alert resolved; resolving the incident stays with the responders")
 	}
-	return firesAgain
+	return booked
+}
+
+// senderOf names who sent an alert: its Sender, else its source.
+func senderOf(a Alert) string {
+	if a.Sender != "" {
+		return Truncate(a.Sender, maxSenderLen)
+	}
+	return a.Source
+}
+
+// AcknowledgeByAlert acknowledges the incident for the sender of an alert that acknowledged it,
+// exactly as a responder's acknowledgement does, with the sender as the one who acknowledged.
+func (s *State) AcknowledgeByAlert(now time.Time, sender string) string {
+	return s.acknowledge(now, sender, "acknowledged by "+sender+" through an acknowledge event of its alert")
+}
+
+// ResolveByAlerts resolves the incident for the sender whose alert resolved the last firing one,
+// when the routing resolves incidents with their alerts.
+func (s *State) ResolveByAlerts(now time.Time, sender string) string {
+	return s.Resolve(now, sender, "every alert resolved: "+sender+" sent the resolve event")
 }
 
 // noteRecent updates the record of one alert, keeping the RecentAlerts most recently seen.
@@ -174,15 +242,25 @@ func (s *State) noteRecent(now time.Time, a Alert) {
 		i = len(s.Alerts) - 1
 	}
 	r := &s.Alerts[i]
-	r.Title, r.Status, r.LastSeen = Truncate(a.Title, 300), a.Status, now
+	if a.Title != "" {
+		r.Title = Truncate(a.Title, 300)
+	}
+	r.Status, r.LastSeen = a.Status, now
 	r.Count++
 }
 
+// alertCounts counts a batch's alerts by status.
+type alertCounts struct{ firing, resolved, acknowledging int }
+
 // recordAlerts keeps one timeline entry for a run of alert batches with nothing else between
 // them, so that a storm adds one line, not one per batch.
-func (s *State) recordAlerts(now time.Time, received, firing int) {
-	text := fmt.Sprintf("%d alerts received (%d firing, %d resolved); %d alerts in all, %d distinct tracked, %d of them firing",
-		received, firing, received-firing, s.AlertCount, len(s.AlertBook.Firing), s.AlertBook.FiringNow)
+func (s *State) recordAlerts(now time.Time, c alertCounts) {
+	statuses := fmt.Sprintf("%d firing, %d resolved", c.firing, c.resolved)
+	if c.acknowledging > 0 {
+		statuses += fmt.Sprintf(", %d acknowledging", c.acknowledging)
+	}
+	text := fmt.Sprintf("%d alerts received (%s); %d alerts in all, %d distinct tracked, %d of them firing",
+		c.firing+c.resolved+c.acknowledging, statuses, s.AlertCount, len(s.AlertBook.Firing), s.AlertBook.FiringNow)
 	if s.AlertBook.Untracked > 0 {
 		text += fmt.Sprintf("; %d arrivals of alerts beyond the %d tracked", s.AlertBook.Untracked, MaxTrackedAlerts)
 	}
@@ -199,8 +277,9 @@ func (s *State) recordAlerts(now time.Time, received, firing int) {
 // an incident in this form, so that a storm of large alerts cannot fill its history.
 func (a Alert) ForIncident() Alert {
 	return Alert{
-		Source: a.Source, Fingerprint: Truncate(a.Fingerprint, 256), GroupKey: Truncate(a.GroupKey, 256),
-		Status: a.Status, Title: Truncate(a.Title, 300), StartsAt: a.StartsAt, EndsAt: a.EndsAt,
+		Source: a.Source, Sender: Truncate(a.Sender, maxSenderLen), Fingerprint: Truncate(a.Fingerprint, 256),
+		GroupKey: Truncate(a.GroupKey, 256), Status: a.Status, Title: Truncate(a.Title, 300),
+		StartsAt: a.StartsAt, EndsAt: a.EndsAt,
 	}
 }
 

@@ -66,6 +66,11 @@ func (s *State) CheckAck(by string) error {
 // Acknowledge stops the ladder: the deadlines of paging stop, the incident is confirmed, and
 // the response moves on to delegating roles (or to resolving, when a commander is named).
 func (s *State) Acknowledge(now time.Time, by string) string {
+	return s.acknowledge(now, by, "acknowledged by "+by)
+}
+
+// acknowledge is Acknowledge with the timeline text given.
+func (s *State) acknowledge(now time.Time, by, text string) string {
 	now = now.UTC()
 	s.Status = StatusAcknowledged
 	s.AcknowledgedBy = by
@@ -86,7 +91,6 @@ func (s *State) Acknowledge(now time.Time, by string) string {
 			s.Phase = PhaseResolve
 		}
 	}
-	text := "acknowledged by " + by
 	s.Record(now, "ack", by, text)
 	return text
 }

@@ -61,7 +61,8 @@ type ConfirmationDecision struct {
 // may open an incident or only feeds one, the group that names its incident, the incident's
 // service, type, title and impact, whether the incident closes as a false alarm when every
 // alert resolves before anyone acknowledges and after how many seconds, how many seconds after
-// resolution a firing alert starts a new incident, and the reasons.
+// resolution a firing alert starts a new incident, whether the incident resolves as soon as
+// every alert has resolved (as PagerDuty does), and the reasons.
 type RoutingDecision struct {
 	Open                   bool            `json:"open"`
 	Group                  string          `json:"group"`
@@ -72,5 +73,28 @@ type RoutingDecision struct {
 	CloseFalseAlarms       bool            `json:"close_false_alarms"`
 	FalseAlarmGraceSeconds int             `json:"false_alarm_grace_seconds"`
 	ReopenWindowSeconds    int             `json:"reopen_window_seconds"`
+	ResolveWithAlerts      bool            `json:"resolve_with_alerts"`
 	Reasons                []string        `json:"reasons"`
 }
+
+// ApprovalDecision is the approval decision (data.firebreak.approval.decision): whether a
+// runbook step needs an approval before it runs, the approvers (incident roles such as
+// commander, or people by ID), how many distinct approvers (never the requester), how long to
+// wait in seconds, what happens on timeout (reject, escalate or approve), whether the step
+// only plans in its environment, and the reasons.
+type ApprovalDecision struct {
+	Needed      bool     `json:"needed"`
+	Approvers   []string `json:"approvers"`
+	Count       int      `json:"count"`
+	WaitSeconds int      `json:"wait_seconds"`
+	OnTimeout   string   `json:"on_timeout"`
+	DryRun      bool     `json:"dry_run"`
+	Reasons     []string `json:"reasons"`
+}
+
+// What an approval's timeout leads to.
+const (
+	OnTimeoutReject   = "reject"
+	OnTimeoutEscalate = "escalate"
+	OnTimeoutApprove  = "approve"
+)

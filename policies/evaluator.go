@@ -3,6 +3,7 @@ package policies
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -12,12 +13,14 @@ import (
 // Evaluator holds one prepared query per decision; it is safe for concurrent use.
 type Evaluator struct {
 	queries  map[Name]rego.PreparedEvalQuery
+	sources  map[Name]string
 	revision string
 }
 
 // NewEvaluator compiles the bundle's policies once in strict mode and prepares
 // every decision. A broken policy gives an error naming file:line:col and the
-// problem; so does a bundle that leaves a decision's entry point undefined.
+// problem; a bundle that leaves decisions' entry points undefined gives an error
+// naming each of them.
 func NewEvaluator(ctx context.Context, b *Bundle) (*Evaluator, error) {
 	modules, err := b.parse(false)
 	if err != nil {
@@ -30,20 +33,50 @@ func NewEvaluator(ctx context.Context, b *Bundle) (*Evaluator, error) {
 
 	e := &Evaluator{
 		queries:  make(map[Name]rego.PreparedEvalQuery, len(Names())),
+		sources:  make(map[Name]string, len(Names())),
 		revision: b.Revision(),
 	}
+	var errs []error
 	for _, name := range Names() {
 		query := name.entryPoint()
-		if len(compiler.GetRulesExact(ast.MustParseRef(query))) == 0 {
-			return nil, fmt.Errorf("prepare %s: entry point %s is undefined in the bundle", name, query)
+		rules := compiler.GetRulesExact(ast.MustParseRef(query))
+		if len(rules) == 0 {
+			errs = append(errs, fmt.Errorf("prepare %s: entry point %s is undefined in the bundle", name, query))
+			continue
 		}
+		e.sources[name] = source(rules)
 		prepared, err := rego.New(rego.Query(query), rego.Compiler(compiler)).PrepareForEval(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("prepare %s: %w", name, located(err))
+			errs = append(errs, fmt.Errorf("prepare %s: %w", name, located(err)))
+			continue
 		}
 		e.queries[name] = prepared
 	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
 	return e, nil
+}
+
+// source returns "file:line" of the first rule that is not a default, or of the first rule.
+func source(rules []*ast.Rule) string {
+	rule := rules[0]
+	for _, r := range rules {
+		if !r.Default {
+			rule = r
+			break
+		}
+	}
+	if rule.Location == nil {
+		return ""
+	}
+	return fmt.Sprintf("%s:%d", rule.Location.File, rule.Location.Row)
+}
+
+// Source returns where the named decision is defined, as "file:line" (its first rule that is
+// not a default), or "" for a decision the evaluator does not know.
+func (e *Evaluator) Source(name Name) string {
+	return e.sources[name]
 }
 
 // Decide evaluates the named decision for input and decodes the decision object

@@ -29,11 +29,14 @@ const (
 	// Confirmation decides when an incident counts as confirmed, so that customers
 	// may hear of it, and whether paging pauses while it may be a false alarm.
 	Confirmation Name = "confirmation"
+	// Approval decides whether a runbook step needs an approval, from whom, how
+	// long to wait, and whether the step only plans.
+	Approval Name = "approval"
 )
 
 // Names returns every decision in a fixed order.
 func Names() []Name {
-	return []Name{Severity, Engagement, Escalation, Targets, Routing, Confirmation}
+	return []Name{Severity, Engagement, Escalation, Targets, Routing, Confirmation, Approval}
 }
 
 // entryPoint returns the query that evaluates the decision.

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -548,6 +550,42 @@ func TestConfirmationIsCheckedAtStart(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestEveryMissingEntryPointIsNamed(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "severity.rego", "package firebreak.severity\n\ndecision := {\"reasons\": []}\n")
+	b, err := policies.LoadDir(dir)
+	require.NoError(t, err)
+
+	_, err = policies.NewEvaluator(t.Context(), b)
+	for _, name := range policies.Names() {
+		if name == policies.Severity {
+			require.NotContains(t, err.Error(), "data.firebreak.severity.decision")
+			continue
+		}
+		require.ErrorContains(t, err, "prepare "+string(name)+": entry point data.firebreak."+string(name)+".decision is undefined in the bundle")
+	}
+}
+
+func TestSource(t *testing.T) {
+	e := newEvaluator(t)
+	for _, name := range policies.Names() {
+		t.Run(string(name), func(t *testing.T) {
+			src := e.Source(name)
+			file, line, ok := strings.Cut(src, ":")
+			require.True(t, ok, src)
+			require.Equal(t, "policies/"+string(name)+".rego", file)
+			n, err := strconv.Atoi(line)
+			require.NoError(t, err)
+			text, err := os.ReadFile(string(name) + ".rego")
+			require.NoError(t, err)
+			lines := strings.Split(string(text), "\n")
+			require.Less(t, n-1, len(lines))
+			require.True(t, strings.HasPrefix(lines[n-1], "decision := "), "line %d of %s is %q", n, file, lines[n-1])
+		})
+	}
+	require.Empty(t, e.Source("unknown"))
 }
 
 func TestLoadDirWithoutPolicies(t *testing.T) {

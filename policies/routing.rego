@@ -5,8 +5,10 @@
 #   incident it groups into, and the service, type, title and impact facts that
 #   incident starts with (the impact facts feed the severity policy). Firing alerts
 #   open an incident unless their severity label is info or none; resolved alerts
-#   only update one. Missing or malformed fields fall back to defaults and never stop
-#   a firing alert from opening an incident.
+#   and acknowledge events only update one. PagerDuty Events API v2 events map their
+#   payload's severity, group, component, source and class, and resolve their
+#   incident as soon as its alerts resolve. Missing or malformed fields fall back to
+#   defaults and never stop a firing alert from opening an incident.
 package firebreak.routing
 
 # default_settings applies to every setting that is missing or malformed.
@@ -32,8 +34,8 @@ quiet_severities := {"info", "none"}
 # title: Routing decision
 # description: |
 #   Whether the alert may start an incident, its grouping key, the incident's service,
-#   type, title and impact facts, how false alarms close and when a new alert reopens,
-#   and the reasons for each.
+#   type, title and impact facts, how false alarms close, whether the incident
+#   resolves with its alerts, when a new alert reopens, and the reasons for each.
 # entrypoint: true
 default decision := {
 	"open": true,
@@ -45,6 +47,7 @@ default decision := {
 	"close_false_alarms": false,
 	"false_alarm_grace_seconds": 300,
 	"reopen_window_seconds": 1800,
+	"resolve_with_alerts": false,
 	"reasons": ["routing could not be evaluated: opening an incident that is never closed as a false alarm"],
 }
 
@@ -55,9 +58,10 @@ decision := {
 	"type": incident_type,
 	"title": title,
 	"impact": impact,
-	"close_false_alarms": true,
+	"close_false_alarms": close_false_alarms,
 	"false_alarm_grace_seconds": setting("false_alarm_grace_seconds"),
 	"reopen_window_seconds": setting("reopen_window_seconds"),
+	"resolve_with_alerts": pagerduty,
 	"reasons": array.concat(
 		array.concat(
 			[reason |
@@ -74,7 +78,7 @@ decision := {
 			],
 			impact_reasons,
 		),
-		array.concat(sort(setting_problems), [false_alarm_reason, reopen_reason]),
+		array.concat(sort(setting_problems), [resolution_reason, reopen_reason]),
 	),
 }
 
@@ -101,6 +105,14 @@ else := "alert missing or not an object: routing it with defaults"
 source := alert.source if non_empty_string(alert.source)
 
 else := "unknown"
+
+# pagerduty holds for a PagerDuty Events API v2 event. Its parser puts the payload's
+# severity, source, component, group and class in labels, its custom_details in
+# annotations, its summary in the title, and the routing key's service (when the
+# configuration names one) in the alert's service.
+default pagerduty := false
+
+pagerduty if alert.source == "pagerduty"
 
 # Settings: each field falls back to its default on its own.
 
@@ -155,7 +167,14 @@ setting_problems contains sprintf("settings.%s %s ignored: %s: using %s", [
 
 impact_prefix := setting("impact_prefix")
 
-false_alarm_reason := sprintf(
+# close_false_alarms: a PagerDuty event's incident resolves with its alerts instead.
+close_false_alarms := false if pagerduty
+
+else := true
+
+resolution_reason := "PagerDuty event: the incident resolves as soon as every alert has resolved" if {
+	pagerduty
+} else := sprintf(
 	"when every alert resolves before anyone acknowledges, the incident closes as a false alarm after %d seconds",
 	[setting("false_alarm_grace_seconds")],
 )
@@ -169,20 +188,31 @@ reopen_reason := sprintf(
 
 open := false if resolved
 
+else := false if acknowledging
+
 else := false if quiet
 
 else := true
 
 resolved if alert.status == "resolved"
 
+acknowledging if alert.status == "acknowledged"
+
 quiet if lower(severity_label) in quiet_severities
 
 # severity_label is the alert's severity label when it is a string.
 severity_label := labels.severity if is_string(labels.severity)
 
+# severity_origin names where severity_label came from, for the reasons.
+severity_origin := "payload severity" if pagerduty
+
+else := "label severity"
+
 open_reason := "resolved alerts only update an incident" if {
 	resolved
-} else := sprintf("label severity %s: informational alerts do not open an incident", [show(severity_label)]) if {
+} else := "acknowledge events only update an incident" if {
+	acknowledging
+} else := sprintf("%s %s: informational alerts do not open an incident", [severity_origin, show(severity_label)]) if {
 	quiet
 } else := "firing alert: may open an incident" if {
 	alert.status == "firing"
@@ -206,23 +236,50 @@ group_reason := "grouped by the alert's group key" if {
 	non_empty_string(labels.alertname)
 } else := "no group key: grouped by source, service and title"
 
-# Service: the alert's own, else the first service label, else unknown.
+# Service: the alert's own, else the first service label, else unknown. A PagerDuty
+# event's own service is its routing key's; else the first of its payload's group,
+# component and source that names a configured service; else its group.
 
 service := alert.service if {
 	non_empty_string(alert.service)
+} else := labels[pagerduty_service_field] if {
+	pagerduty
+	pagerduty_service_field
+} else := labels.group if {
+	pagerduty
+	non_empty_string(labels.group)
 } else := labels[service_label] if {
 	service_label
 } else := "unknown"
+
+pagerduty_service_fields := ["group", "component", "source"]
+
+# pagerduty_service_field is the first PagerDuty payload field that names a configured service.
+pagerduty_service_field := [field |
+	some field in pagerduty_service_fields
+	labels[field] in configured_services
+][0]
 
 service_label := [name |
 	some name in setting("service_labels")
 	non_empty_string(labels[name])
 ][0]
 
-service_reason := sprintf("service %s from the alert", [service]) if {
+service_reason := sprintf("service %s from the routing key", [service]) if {
+	pagerduty
 	non_empty_string(alert.service)
+} else := sprintf("service %s from the alert", [service]) if {
+	non_empty_string(alert.service)
+} else := sprintf("service %s from payload %s", [service, pagerduty_service_field]) if {
+	pagerduty
+	pagerduty_service_field
+} else := sprintf("service %s from payload group", [service]) if {
+	pagerduty
+	non_empty_string(labels.group)
 } else := sprintf("service %s from label %s", [service, service_label]) if {
 	service_label
+} else := "no service for the routing key and none in the payload's group, component or source: service unknown" if {
+	pagerduty
 } else := sprintf("no service on the alert or in labels %s: service unknown", [show(setting("service_labels"))])
 
 configured_services := input.services if is_array(input.services)
@@ -235,7 +292,8 @@ configured_reason := "" if configured
 
 else := sprintf("service %s is not configured: the fallback team is engaged", [service])
 
-# Type: the alert's own, else the first type label, else security or outage.
+# Type: the alert's own, else the first type label, else security or outage. A
+# PagerDuty event's class is its type (security when it mentions security).
 
 incident_type := alert.type if {
 	non_empty_string(alert.type)
@@ -243,7 +301,18 @@ incident_type := alert.type if {
 	type_label
 } else := "security" if {
 	labels.category == "security"
+} else := "security" if {
+	pagerduty
+	contains(pagerduty_class, "security")
+} else := pagerduty_class if {
+	pagerduty
+	pagerduty_class != ""
 } else := "outage"
+
+# pagerduty_class is a PagerDuty event's class in lower case, at most 64 characters.
+pagerduty_class := substring(lower(trim_space(labels.class)), 0, 64) if is_string(labels.class)
+
+else := ""
 
 type_label := [name |
 	some name in setting("type_labels")
@@ -255,7 +324,13 @@ type_reason := sprintf("type %s from the alert", [incident_type]) if {
 } else := sprintf("type %s from label %s", [incident_type, type_label]) if {
 	type_label
 } else := "label category security: type security" if {
+	labels.category == "security"
+} else := sprintf("payload class %s: type security", [show(labels.class)]) if {
+	pagerduty
 	incident_type == "security"
+} else := sprintf("type %s from payload class", [incident_type]) if {
+	pagerduty
+	pagerduty_class != ""
 } else := sprintf("no type on the alert or in labels %s: type outage", [show(setting("type_labels"))])
 
 # Title: the alert's own, else its summary, else its alertname.
@@ -352,6 +427,9 @@ derived_impact := {} if {
 	"customers_affected" in object.keys(explicit_impact)
 } else := {"customers_affected": "some", "core_degraded": true} if {
 	lower(severity_label) == "critical"
+} else := {"customers_affected": "some"} if {
+	pagerduty
+	lower(severity_label) == "error"
 } else := {"customers_affected": "none", "performance_degraded": true} if {
 	lower(severity_label) == "warning"
 } else := {}
@@ -402,11 +480,11 @@ impact_problems contains sprintf("%s %s ignored: %s is not an impact fact", [kin
 
 derived_reason := "customers_affected given: nothing derived from the severity label" if {
 	"customers_affected" in object.keys(explicit_impact)
-} else := sprintf("label severity %s: assuming %s", [show(severity_label), show_facts(derived_applied)]) if {
+} else := sprintf("%s %s: assuming %s", [severity_origin, show(severity_label), show_facts(derived_applied)]) if {
 	count(derived_impact) > 0
 } else := sprintf(
-	"label severity %s is neither critical nor warning: customers_affected left unknown, so the severity policy fails safe to sev1",
-	[show(severity_label)],
+	"%s %s is neither critical nor warning: customers_affected left unknown, so the severity policy fails safe to sev1",
+	[severity_origin, show(severity_label)],
 ) if {
 	severity_label
 } else := "no severity label or customers_affected: customers_affected left unknown, so the severity policy fails safe to sev1"

@@ -57,6 +57,7 @@ test_alertmanager_alert if {
 		"close_false_alarms": true,
 		"false_alarm_grace_seconds": 300,
 		"reopen_window_seconds": 1800,
+		"resolve_with_alerts": false,
 		"reasons": [
 			"firing alert: may open an incident",
 			"grouped by the alert's group key",
@@ -81,6 +82,7 @@ test_empty_input_opens_with_fallbacks if {
 		"close_false_alarms": true,
 		"false_alarm_grace_seconds": 300,
 		"reopen_window_seconds": 1800,
+		"resolve_with_alerts": false,
 		"reasons": [
 			"alert missing or not an object: routing it with defaults",
 			"status missing: treating the alert as firing",
@@ -489,13 +491,170 @@ test_every_decision_has_every_field_and_reasons if {
 		with_labels({"severity": "info"}),
 		bare({}, {}),
 		{"alert": {"source": "generic", "impact": {"customers_affected": "bogus"}}},
+		pagerduty_trigger,
+		{"alert": {"source": "pagerduty", "status": "acknowledged", "labels": {"class": 7}}},
 	]
 	every case in inputs {
 		d := routing.decision with input as case
 		object.keys(d) == {
 			"open", "group", "service", "type", "title", "impact", "close_false_alarms",
-			"false_alarm_grace_seconds", "reopen_window_seconds", "reasons",
+			"false_alarm_grace_seconds", "reopen_window_seconds", "resolve_with_alerts", "reasons",
 		}
 		count(d.reasons) > 0
+	}
+}
+
+# pagerduty_trigger is a PagerDuty Events API v2 trigger as its parser normalises it, from a
+# routing key that names no service of its own.
+pagerduty_trigger := {
+	"alert": {
+		"source": "pagerduty",
+		"sender": "pagerduty/prometheus",
+		"fingerprint": "srv01/mysql",
+		"group_key": "pagerduty/prometheus/srv01/mysql",
+		"status": "firing",
+		"title": "DISK at 99% on machine prod-datapipe03.example.com",
+		"labels": {
+			"severity": "critical",
+			"source": "prod-datapipe03.example.com",
+			"component": "mysql",
+			"group": "checkout",
+			"class": "disk",
+		},
+		"annotations": {"free space": "1%", "ping time": "1500ms"},
+	},
+	"settings": settings,
+	"services": ["checkout", "search", "reports"],
+}
+
+with_pagerduty(patch) := shallow(pagerduty_trigger, {"alert": shallow(pagerduty_trigger.alert, patch)})
+
+with_payload(patch) := with_pagerduty({"labels": shallow(pagerduty_trigger.alert.labels, patch)})
+
+test_pagerduty_trigger if {
+	routing.decision == {
+		"open": true,
+		"group": "pagerduty/prometheus/srv01/mysql",
+		"service": "checkout",
+		"type": "disk",
+		"title": "DISK at 99% on machine prod-datapipe03.example.com",
+		"impact": {"customers_affected": "some", "core_degraded": true},
+		"close_false_alarms": false,
+		"false_alarm_grace_seconds": 300,
+		"reopen_window_seconds": 1800,
+		"resolve_with_alerts": true,
+		"reasons": [
+			"firing alert: may open an incident",
+			"grouped by the alert's group key",
+			"service checkout from payload group",
+			"type disk from payload class",
+			"title from the alert",
+			`payload severity "critical": assuming core_degraded true, customers_affected "some"`,
+			"PagerDuty event: the incident resolves as soon as every alert has resolved",
+			"a firing alert within 1800 seconds of resolution starts a new incident linked to the resolved one",
+		],
+	} with input as pagerduty_trigger
+}
+
+test_pagerduty_service if {
+	cases := [
+		{
+			"note": "the routing key's service wins",
+			"input": with_pagerduty({"service": "search"}),
+			"service": "search",
+			"reason": "service search from the routing key",
+		},
+		{
+			"note": "a configured component when the group is not one",
+			"input": with_payload({"group": "prod-datapipe", "component": "reports"}),
+			"service": "reports",
+			"reason": "service reports from payload component",
+		},
+		{
+			"note": "a configured source when neither group nor component is one",
+			"input": with_payload({"group": "prod-datapipe", "source": "search"}),
+			"service": "search",
+			"reason": "service search from payload source",
+		},
+		{
+			"note": "else the group, even when it is not configured",
+			"input": with_payload({"group": "prod-datapipe"}),
+			"service": "prod-datapipe",
+			"reason": "service prod-datapipe from payload group",
+		},
+		{
+			"note": "else unknown",
+			"input": with_pagerduty({"labels": {"severity": "error", "source": "db01"}}),
+			"service": "unknown",
+			"reason": "no service for the routing key and none in the payload's group, component or source: service unknown",
+		},
+	]
+	every case in cases {
+		d := routing.decision with input as case.input
+		d.service == case.service
+		case.reason in d.reasons
+	}
+}
+
+test_pagerduty_unconfigured_group_engages_the_fallback_team if {
+	d := routing.decision with input as with_payload({"group": "prod-datapipe"})
+	"service prod-datapipe is not configured: the fallback team is engaged" in d.reasons
+}
+
+test_pagerduty_type_from_class if {
+	cases := [
+		{"class": "CPU Load", "type": "cpu load", "reason": "type cpu load from payload class"},
+		{"class": "Security breach", "type": "security", "reason": `payload class "Security breach": type security`},
+		{"class": "", "type": "outage", "reason": `no type on the alert or in labels ["incident_type"]: type outage`},
+		{"class": concat("", ["x" | some _ in numbers.range(1, 100)]), "type": concat("", ["x" | some _ in numbers.range(1, 64)])},
+	]
+	every case in cases {
+		d := routing.decision with input as with_payload({"class": case.class})
+		d.type == case.type
+		object.get(case, "reason", d.reasons[0]) in d.reasons
+	}
+}
+
+test_pagerduty_severity_gives_impact_and_severity if {
+	cases := [
+		{"severity": "critical", "impact": {"customers_affected": "some", "core_degraded": true}, "sev": "sev2"},
+		{"severity": "error", "impact": {"customers_affected": "some"}, "sev": "sev2"},
+		{"severity": "warning", "impact": {"customers_affected": "none", "performance_degraded": true}, "sev": "sev3"},
+	]
+	every case in cases {
+		d := routing.decision with input as with_payload({"severity": case.severity})
+		d.open == true
+		d.impact == case.impact
+		severity.decision.severity == case.sev with input as {"impact": d.impact}
+	}
+}
+
+test_pagerduty_info_does_not_open if {
+	d := routing.decision with input as with_payload({"severity": "info"})
+	d.open == false
+	`payload severity "info": informational alerts do not open an incident` in d.reasons
+}
+
+test_pagerduty_custom_details_carry_impact if {
+	d := routing.decision with input as with_pagerduty({"annotations": {"impact_customers_affected": "all", "impact_data_loss": "true"}})
+	d.impact == {"customers_affected": "all", "data_loss": true}
+	severity.decision.severity == "sev1" with input as {"impact": d.impact}
+}
+
+test_pagerduty_acknowledge_and_resolve_only_update if {
+	every status in ["acknowledged", "resolved"] {
+		d := routing.decision with input as with_pagerduty({"status": status})
+		d.open == false
+		d.group == "pagerduty/prometheus/srv01/mysql"
+		d.resolve_with_alerts == true
+	}
+	d := routing.decision with input as with_pagerduty({"status": "acknowledged"})
+	"acknowledge events only update an incident" in d.reasons
+}
+
+test_other_sources_do_not_resolve_with_alerts if {
+	every case in [firing, with_alert({"status": "acknowledged"}), {}] {
+		d := routing.decision with input as case
+		d.resolve_with_alerts == false
 	}
 }

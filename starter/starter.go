@@ -10,13 +10,9 @@ import (
 	"strings"
 	"time"
 
-	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
-	workflowpb "go.temporal.io/api/workflow/v1"
-	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/firebreak-dev/firebreak/incident"
@@ -221,125 +217,9 @@ func describe(key, action string, err error) error {
 	return fmt.Errorf("%s incident %s: %w", action, key, err)
 }
 
-// ListFilter narrows a listing; empty fields match everything.
-type ListFilter struct {
-	Status   string
-	Severity string
-	Service  string
-	Limit    int // default 100
-}
-
-// Listed is one row of a listing.
-type Listed struct {
-	Key        string    `json:"key"`
-	WorkflowID string    `json:"workflow_id"`
-	Title      string    `json:"title"`
-	Summary    string    `json:"summary"`
-	Service    string    `json:"service"`
-	Severity   string    `json:"severity"`
-	Status     string    `json:"status"`
-	Phase      string    `json:"phase"`
-	StartedAt  time.Time `json:"started_at"`
-}
-
-// Query returns the visibility query for a filter, rejecting values that are not plain names.
-func (f ListFilter) Query() (string, error) {
-	clauses := []string{fmt.Sprintf("WorkflowType = '%s'", workflows.IncidentWorkflowName)}
-	for _, c := range []struct {
-		attr, value string
-	}{
-		{workflows.AttrStatus.GetName(), f.Status},
-		{workflows.AttrSeverity.GetName(), f.Severity},
-		{workflows.AttrService.GetName(), f.Service},
-	} {
-		if c.value == "" {
-			continue
-		}
-		if err := workflows.ValidateKey(c.value); err != nil {
-			return "", fmt.Errorf("filter %s: %q is not a valid value", c.attr, c.value)
-		}
-		clauses = append(clauses, fmt.Sprintf("%s = '%s'", c.attr, c.value))
-	}
-	return strings.Join(clauses, " AND "), nil
-}
-
-// List returns incidents matching the filter, newest first.
-func (c *Client) List(ctx context.Context, f ListFilter) ([]Listed, error) {
-	query, err := f.Query()
-	if err != nil {
-		return nil, err
-	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 100
-	}
-	var rows []Listed
-	var token []byte
-	for len(rows) < limit {
-		resp, err := c.Temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
-			Namespace: c.namespace(), Query: query, PageSize: int32(min(limit-len(rows), 1000)), NextPageToken: token,
-		})
-		if err != nil {
-			return nil, fmt.Errorf("list incidents: %w", err)
-		}
-		for _, e := range resp.GetExecutions() {
-			rows = append(rows, listed(e))
-		}
-		token = resp.GetNextPageToken()
-		if len(token) == 0 {
-			break
-		}
-	}
-	return rows, nil
-}
-
-// Count returns how many incidents match a filter.
-func (c *Client) Count(ctx context.Context, f ListFilter) (int64, error) {
-	query, err := f.Query()
-	if err != nil {
-		return 0, err
-	}
-	resp, err := c.Temporal.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Namespace: c.namespace(), Query: query})
-	if err != nil {
-		return 0, fmt.Errorf("count incidents: %w", err)
-	}
-	return resp.GetCount(), nil
-}
-
 func (c *Client) namespace() string {
 	if c.Namespace == "" {
 		return "default"
 	}
 	return c.Namespace
-}
-
-// listed reads one visibility row: the search attributes and the memo the workflow keeps current.
-func listed(e *workflowpb.WorkflowExecutionInfo) Listed {
-	dc := converter.GetDefaultDataConverter()
-	str := func(p *commonpb.Payload) string {
-		var v string
-		if p != nil {
-			_ = dc.FromPayload(p, &v) // a missing or foreign value shows as empty
-		}
-		return v
-	}
-	attrs := e.GetSearchAttributes().GetIndexedFields()
-	memo := e.GetMemo().GetFields()
-	id := e.GetExecution().GetWorkflowId()
-	return Listed{
-		Key:        strings.TrimPrefix(id, "incident-"),
-		WorkflowID: id,
-		Title:      str(memo["title"]),
-		Summary:    str(memo["summary"]),
-		Service:    str(attrs[workflows.AttrService.GetName()]),
-		Severity:   str(attrs[workflows.AttrSeverity.GetName()]),
-		Status:     str(attrs[workflows.AttrStatus.GetName()]),
-		Phase:      str(attrs[workflows.AttrPhase.GetName()]),
-		StartedAt:  e.GetStartTime().AsTime(),
-	}
-}
-
-// CountIncidents counts incidents with a status and severity, for the firebreak_incidents metric.
-func (c *Client) CountIncidents(ctx context.Context, status, severity string) (int64, error) {
-	return c.Count(ctx, ListFilter{Status: status, Severity: severity})
 }

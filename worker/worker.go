@@ -1,8 +1,9 @@
-// Package worker registers Firebreak's workflow and activities in one place and runs a worker on
+// Package worker registers Firebreak's workflows and activities in one place and runs a worker on
 // the firebreak task queue.
 package worker
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,12 +19,15 @@ import (
 	"github.com/firebreak-dev/firebreak/activities"
 	"github.com/firebreak-dev/firebreak/activities/notify"
 	"github.com/firebreak-dev/firebreak/internal/config"
+	"github.com/firebreak-dev/firebreak/starter/ingest"
 	"github.com/firebreak-dev/firebreak/workflows"
 )
 
-// Register registers the incident workflow and every activity on r.
+// Register registers the incident, heartbeat and schedule workflows and every activity on r.
 func Register(r sdkworker.Registry, acts *activities.Activities) {
 	r.RegisterWorkflowWithOptions(workflows.Incident, workflow.RegisterOptions{Name: workflows.IncidentWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.Heartbeat, workflow.RegisterOptions{Name: workflows.HeartbeatWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.Schedule, workflow.RegisterOptions{Name: workflows.ScheduleWorkflowName})
 	r.RegisterActivityWithOptions(acts, activity.RegisterOptions{})
 }
 
@@ -39,6 +43,9 @@ type Settings struct {
 	Console  io.Writer
 	Logger   *slog.Logger
 	Registry prometheus.Registerer
+	// Temporal delivers the alerts of missed heartbeats, through the routing policy, as the alert
+	// webhooks do; nil leaves the worker unable to raise them.
+	Temporal client.Client
 }
 
 // NewActivities builds the configured notifiers and returns the activities ready to register.
@@ -51,8 +58,17 @@ func NewActivities(s Settings) (*activities.Activities, error) {
 	if err != nil {
 		return nil, fmt.Errorf("register metrics: %w", err)
 	}
+	var intake activities.AlertIntake
+	if s.Temporal != nil && s.Policies != nil {
+		intake = &ingest.Intake{
+			Router:    &ingest.Router{Policies: s.Policies, Config: s.Config},
+			Submitter: &ingest.Submitter{Temporal: s.Temporal},
+		}
+	}
 	return &activities.Activities{
-		Directory:    Directory{Config: s.Config},
+		Heartbeats:   Heartbeats{Config: s.Config},
+		Alerts:       intake,
+		Directory:    newDirectory(s),
 		Policies:     s.Policies,
 		WorkingHours: WorkingHours{Config: s.Config},
 		UIURL:        s.Config.UIURL,
@@ -68,6 +84,9 @@ func NewActivities(s Settings) (*activities.Activities, error) {
 // Directory is the configuration as the activities' directory of people, teams and services.
 type Directory struct {
 	Config *config.Config
+	// Overrides reads the overrides of the teams' schedules (oncall.go); nil means none.
+	Overrides OverrideSource
+	Logger    *slog.Logger
 }
 
 // ContactMethods returns the IDs of the notifiers that reach a person, and whether the
@@ -78,13 +97,10 @@ func (d Directory) ContactMethods(person string) ([]string, bool) {
 }
 
 // OnCall returns the ID of the person on call for a team at an instant, through the team's
-// rotation; the error is activities.ErrUnknownTeam when the configuration has no such team.
+// schedule and its overrides (oncall.go); the error is activities.ErrUnknownTeam when the
+// configuration has no such team, and says so when nobody is on call.
 func (d Directory) OnCall(team string, at time.Time) (string, error) {
-	t, ok := d.Config.Team(team)
-	if !ok {
-		return "", activities.ErrUnknownTeam
-	}
-	return t.Rotation.OnCall(at)
+	return d.onCall(context.Background(), team, at)
 }
 
 // Service returns what the activities know of a service, and whether the configuration has it.
@@ -107,6 +123,20 @@ func (d Directory) People() []string {
 		ids[i] = p.ID
 	}
 	return ids
+}
+
+// Heartbeats is the configuration as the activities' directory of heartbeats.
+type Heartbeats struct {
+	Config *config.Config
+}
+
+// Heartbeat returns what the activities know of a heartbeat, and whether the configuration has it.
+func (h Heartbeats) Heartbeat(name string) (activities.Heartbeat, bool) {
+	hb, ok := h.Config.Heartbeat(name)
+	if !ok {
+		return activities.Heartbeat{}, false
+	}
+	return activities.Heartbeat{Name: hb.Name, Service: hb.Service, Title: hb.Title, Impact: hb.Impact.Facts()}, true
 }
 
 // WorkingHours is the configuration's working hours, in its time zone.
@@ -134,7 +164,7 @@ func newNotifiers(cfg *config.Config, console io.Writer) (map[string]notify.Noti
 		case "console":
 			notifiers[n.ID] = notifiers["console"]
 		case "webhook":
-			secret := os.Getenv(n.SecretEnv)
+			secret := n.SigningSecret()
 			if secret == "" {
 				return nil, fmt.Errorf("notifier %s: environment variable %s is empty", n.ID, n.SecretEnv)
 			}

@@ -103,6 +103,9 @@ type IncidentInput struct {
 	Reopens string `json:"reopens,omitempty"`
 	// Pending are alerts that arrived for this incident before it started.
 	Pending []AlertBatch `json:"pending,omitempty"`
+	// RunbookRuns counts the runbook runs of earlier runs when the incident continued as new,
+	// so that run numbers never repeat.
+	RunbookRuns int `json:"runbook_runs,omitempty"`
 }
 
 // AlertBatch is one alerts signal: the alerts of one group that arrived together, and the routing

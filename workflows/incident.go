@@ -51,6 +51,12 @@ type incidentRun struct {
 	next *IncidentInput
 	// closing is set when a resolved incident's review window ends.
 	closing bool
+	// opening is set while alerts that arrived before the incident started are booked;
+	// afterOpen holds what they asked of it, done once it has opened.
+	opening   bool
+	afterOpen incident.Booked
+	// runbooks are the incident's runbook runs.
+	runbooks runbookRuns
 	// published is what the search attributes and memo last said, so unchanged ones are not
 	// written again.
 	published string
@@ -85,17 +91,28 @@ func Incident(ctx workflow.Context, in IncidentInput) (Summary, error) {
 	if err := r.registerHandlers(ctx); err != nil {
 		return Summary{}, err
 	}
+	r.runbooks.count = in.RunbookRuns
+	r.runbooks.enabled = workflow.GetVersion(ctx, changeRunbooks, workflow.DefaultVersion, 1) == 1
+	if err := r.registerRunbookHandlers(ctx); err != nil {
+		return Summary{}, err
+	}
 	if in.Carried == nil {
 		if in.Reopens != "" {
 			r.state.Reopens = in.Reopens
 			r.record(ctx, "detect", "", "follows the resolved incident "+in.Reopens)
 		}
+		r.opening = true
 		for _, b := range in.Pending {
 			r.receiveAlerts(ctx, b)
 		}
 		if err := r.open(ctx); err != nil {
 			return Summary{}, err
 		}
+		r.opening = false
+		if r.runbooks.enabled {
+			r.startMatchingRunbooks(ctx)
+		}
+		r.actOn(ctx, r.afterOpen)
 	}
 	r.publish(ctx)
 	return r.loop(ctx)
@@ -190,6 +207,7 @@ func (r *incidentRun) loop(ctx workflow.Context) (Summary, error) {
 			cmd.outcome, cmd.err = cmd.apply(ctx)
 			cmd.done = true
 		}
+		r.syncRunbooks(ctx)
 		r.publish(ctx)
 	}
 }
@@ -222,7 +240,7 @@ func (r *incidentRun) end(ctx workflow.Context) (Summary, error) {
 	default:
 		carried := s.Carry(workflow.GetInfo(ctx).WorkflowExecution.RunID)
 		return Summary{}, workflow.NewContinueAsNewError(ctx, IncidentWorkflowName, IncidentInput{
-			Key: s.Key, Service: s.Service, Title: s.Title, Carried: &carried,
+			Key: s.Key, Service: s.Service, Title: s.Title, Carried: &carried, RunbookRuns: r.runbooks.count,
 		})
 	}
 }

@@ -8,7 +8,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"unicode"
+
+	"github.com/firebreak-dev/firebreak/internal/safetext"
 )
 
 // consoleMemory is how many idempotency keys a Console remembers.
@@ -102,14 +103,9 @@ func consoleLine(m Message) string {
 	return b.String()
 }
 
-// oneLine collapses white space and drops control characters, so that a message cannot
-// break the line or send escape sequences to a terminal.
+// oneLine collapses white space and neutralises control characters, escape sequences and
+// invisible formatting characters (safetext.Line), so that a message cannot break the line,
+// send escape sequences to a terminal or reorder what it shows.
 func oneLine(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) && !unicode.IsSpace(r) {
-			return -1
-		}
-		return r
-	}, s)
-	return strings.Join(strings.Fields(s), " ")
+	return safetext.Line(strings.Join(strings.Fields(s), " "))
 }

@@ -30,7 +30,18 @@ func TestConsoleLine(t *testing.T) {
 		{
 			name: "control characters",
 			m:    Message{Kind: KindChannel, IncidentID: "i", Subject: "a\x1b[31mred\r\nline"},
-			want: "CHANNEL i → everyone: a[31mred line\n",
+			want: "CHANNEL i → everyone: a\\x1b[31mred line\n",
+		},
+		{
+			name: "terminal title, screen clearing and a fake all-clear",
+			m:    Message{Kind: KindPage, IncidentID: "i", Recipient: "ana", Subject: "\x1b]0;owned\x07\x1b[2J\x1b[HALL CLEAR"},
+			want: "PAGE i → ana: \\x1b]0;owned\\x07\\x1b[2J\\x1b[HALL CLEAR\n",
+		},
+		{
+			name: "C1 controls and bidi overrides in every field",
+			m: Message{Kind: KindUpdate, IncidentID: "i\u202e", Severity: "sev1\u009b", Subject: "s\u2066", Text: "t\u200b",
+				Links: map[string]string{"ui\u202e": "http://x/\u009d"}},
+			want: "UPDATE sev1\\u009b i\\u202e → everyone: s\\u2066 — t\\u200b (ui\\u202e http://x/\\u009d)\n",
 		},
 	}
 	for _, tt := range tests {

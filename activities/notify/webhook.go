@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/firebreak-dev/firebreak/internal/safetext"
 )
 
 // defaultTimeout bounds a webhook request when WebhookConfig.Client is nil.
@@ -38,10 +40,10 @@ func (c WebhookConfig) validate() error {
 		if errors.As(err, &uerr) {
 			err = uerr.Err // url.Error repeats the URL, which may hold a token
 		}
-		return fmt.Errorf("parse webhook URL: %w", err)
+		return fmt.Errorf("parse webhook URL: %s", safetext.Line(safetext.Scrub(err.Error(), safetext.URLSecrets(c.URL))))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
-		return fmt.Errorf("validate webhook URL %s: want an absolute http or https URL", u.Redacted())
+		return fmt.Errorf("validate webhook URL %s: want an absolute http or https URL", safetext.RedactURL(c.URL))
 	}
 	if len(c.Secret) == 0 {
 		return errors.New("validate webhook config: empty secret")
@@ -53,11 +55,16 @@ func (c WebhookConfig) validate() error {
 // VerifySignature and CheckTimestamp, and honours the Idempotency-Key header.
 // A Webhook is safe for concurrent use.
 type Webhook struct {
-	url      string
-	redacted string // the URL without its password, for errors
-	secret   []byte
-	client   *http.Client
-	now      func() time.Time
+	url string
+	// redacted is the URL as errors show it: scheme, host and first path segment, with the user
+	// information, query values and the rest of the path hidden.
+	redacted string
+	// urlSecrets are the parts of the URL that redacted hides, for scrubbing them from any
+	// other text an error carries.
+	urlSecrets []string
+	secret     []byte
+	client     *http.Client
+	now        func() time.Time
 }
 
 // NewWebhook returns a Webhook configured by cfg.
@@ -65,13 +72,13 @@ func NewWebhook(cfg WebhookConfig) (*Webhook, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	u, _ := url.Parse(cfg.URL) // validated above
 	w := &Webhook{
-		url:      cfg.URL,
-		redacted: u.Redacted(),
-		secret:   bytes.Clone(cfg.Secret),
-		client:   cfg.Client,
-		now:      cfg.Now,
+		url:        cfg.URL,
+		redacted:   safetext.RedactURL(cfg.URL),
+		urlSecrets: safetext.URLSecrets(cfg.URL),
+		secret:     bytes.Clone(cfg.Secret),
+		client:     cfg.Client,
+		now:        cfg.Now,
 	}
 	if w.client == nil {
 		w.client = &http.Client{
@@ -87,23 +94,25 @@ func NewWebhook(cfg WebhookConfig) (*Webhook, error) {
 }
 
 // Notify posts m as JSON with the headers Content-Type, User-Agent, Idempotency-Key,
-// X-Firebreak-Timestamp and X-Firebreak-Signature. A 2xx answer means delivered. Network
-// errors and the answers 408, 429 and 5xx are worth retrying; other answers, and a message
-// without an idempotency key, are not.
+// X-Firebreak-Timestamp and X-Firebreak-Signature. Every text of m is sanitised first (see
+// sanitise). A 2xx answer means delivered. Network errors and the answers 408, 429 and 5xx are
+// worth retrying; other answers, and a message without an idempotency key, are not. No error
+// names the URL's secrets: it shows the URL redacted (safetext.RedactURL), and any part of the
+// URL that the client or the receiver's answer repeats is hidden.
 func (w *Webhook) Notify(ctx context.Context, m Message) (bool, error) {
 	if m.IdempotencyKey == "" {
-		return false, fmt.Errorf("post message to %s: missing idempotency key", w.redacted)
+		return false, w.errorf("post message to %s: missing idempotency key", w.redacted)
 	}
 	if strings.ContainsFunc(m.IdempotencyKey, unicode.IsControl) {
-		return false, fmt.Errorf("post message to %s: control character in idempotency key %q", w.redacted, m.IdempotencyKey)
+		return false, w.errorf("post message to %s: control character in idempotency key %q", w.redacted, m.IdempotencyKey)
 	}
-	body, err := json.Marshal(m)
+	body, err := json.Marshal(sanitise(m))
 	if err != nil {
 		return false, fmt.Errorf("encode message: %w", err)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.url, bytes.NewReader(body))
 	if err != nil {
-		return false, fmt.Errorf("create request for %s: %w", w.redacted, err)
+		return false, w.errorf("create request for %s: %w", w.redacted, withoutURL(err))
 	}
 	timestamp := strconv.FormatInt(w.now().Unix(), 10)
 	req.Header.Set("Content-Type", "application/json")
@@ -114,11 +123,7 @@ func (w *Webhook) Notify(ctx context.Context, m Message) (bool, error) {
 
 	resp, err := w.client.Do(req)
 	if err != nil {
-		var uerr *url.Error
-		if errors.As(err, &uerr) {
-			err = uerr.Err // url.Error repeats the URL; ours is redacted
-		}
-		return true, fmt.Errorf("post message to %s: %w", w.redacted, err)
+		return true, w.errorf("post message to %s: %w", w.redacted, withoutURL(err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
@@ -128,11 +133,61 @@ func (w *Webhook) Notify(ctx context.Context, m Message) (bool, error) {
 	}
 	detail, _ := io.ReadAll(io.LimitReader(resp.Body, 256))
 	status := strings.TrimSpace(strconv.Itoa(resp.StatusCode) + " " + http.StatusText(resp.StatusCode))
-	err = fmt.Errorf("post message to %s: status %s", w.redacted, status)
-	if d := oneLine(string(detail)); d != "" {
-		err = fmt.Errorf("%w: %s", err, d)
+	if d := oneLine(strings.ToValidUTF8(string(detail), "")); d != "" {
+		return retryable(resp.StatusCode), w.errorf("post message to %s: status %s: %s", w.redacted, status, d)
 	}
-	return retryable(resp.StatusCode), err
+	return retryable(resp.StatusCode), w.errorf("post message to %s: status %s", w.redacted, status)
+}
+
+// withoutURL returns the error inside a *url.Error, which repeats the whole URL, or err itself.
+func withoutURL(err error) error {
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		return uerr.Err
+	}
+	return err
+}
+
+// errorf returns fmt.Errorf(format, args...) with the URL's secrets hidden. The workflow history
+// records an activity error's whole chain of causes, so the error wraps its cause only when no
+// error in the chain names a secret; otherwise it is the scrubbed text alone.
+func (w *Webhook) errorf(format string, args ...any) error {
+	err := fmt.Errorf(format, args...)
+	for e := error(err); e != nil; e = errors.Unwrap(e) {
+		if w.scrub(e.Error()) != e.Error() {
+			return errors.New(w.scrub(err.Error()))
+		}
+	}
+	return err
+}
+
+// scrub hides the URL's secrets in s, leaving the redacted URL itself as it is, so that a secret
+// that also occurs in the host does not hide the host.
+func (w *Webhook) scrub(s string) string {
+	parts := strings.Split(s, w.redacted)
+	for i, p := range parts {
+		parts[i] = safetext.Scrub(p, w.urlSecrets)
+	}
+	return strings.Join(parts, w.redacted)
+}
+
+// sanitise returns m with every text neutralised for the chat or pager that shows it: the body
+// keeps its lines (safetext.Text), every other field is one line (safetext.Line).
+func sanitise(m Message) Message {
+	m.Kind = safetext.Line(m.Kind)
+	m.IncidentID = safetext.Line(m.IncidentID)
+	m.Recipient = safetext.Line(m.Recipient)
+	m.Severity = safetext.Line(m.Severity)
+	m.Subject = safetext.Line(m.Subject)
+	m.Text = safetext.Text(m.Text)
+	if len(m.Links) > 0 {
+		links := make(map[string]string, len(m.Links))
+		for name, link := range m.Links {
+			links[safetext.Line(name)] = safetext.Line(link)
+		}
+		m.Links = links
+	}
+	return m
 }
 
 // retryable reports whether an answer with the given status code may succeed if repeated.

@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -198,4 +199,126 @@ func TestNewWebhookValidates(t *testing.T) {
 			require.EqualError(t, err, tt.wantErr)
 		})
 	}
+}
+
+// secretURLs are webhook addresses whose secrets sit in every place a URL can hold one; secret
+// lists those secrets.
+var secretURLs = []struct {
+	name    string
+	path    string // appended to the receiver's address
+	user    string // user information, or ""
+	secrets []string
+}{
+	{name: "query token", path: "/hook?token=qt-0123456789abcdef", secrets: []string{"qt-0123456789abcdef"}},
+	{name: "slack-style path", path: "/services/T0ABCDEFG/B0HIJKLMN/slk0123456789abcdefghij", secrets: []string{"slk0123456789abcdefghij", "B0HIJKLMN"}},
+	{name: "discord-style path", path: "/api/webhooks/123456789012345678/dsc-0123456789abcdef", secrets: []string{"dsc-0123456789abcdef", "123456789012345678"}},
+	{name: "teams-style signature", path: "/workflows/wf0123/triggers/manual/paths/invoke?api-version=2016-06-01&sig=sig0123456789abcdef", secrets: []string{"sig0123456789abcdef"}},
+	{name: "user and password", path: "/hook", user: "bot:pw-0123456789abcdef", secrets: []string{"pw-0123456789abcdef"}},
+}
+
+// hostURL returns the address of srv with user information and a path.
+func hostURL(srv *httptest.Server, user, path string) string {
+	if user != "" {
+		user += "@"
+	}
+	return "http://" + user + srv.Listener.Addr().String() + path
+}
+
+func TestWebhookErrorsHideURLSecrets(t *testing.T) {
+	outcomes := []struct {
+		name    string
+		handler func(secrets []string) http.HandlerFunc
+		closed  bool
+	}{
+		{name: "rejected", handler: func([]string) http.HandlerFunc {
+			return func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusForbidden) }
+		}},
+		{name: "answer echoes the address", handler: func([]string) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(http.StatusBadRequest)
+				_, _ = io.WriteString(w, "unknown hook "+r.URL.String())
+			}
+		}},
+		{name: "unreachable", closed: true, handler: func([]string) http.HandlerFunc { return nil }},
+	}
+	for _, u := range secretURLs {
+		for _, o := range outcomes {
+			t.Run(u.name+", "+o.name, func(t *testing.T) {
+				srv := httptest.NewServer(o.handler(u.secrets))
+				defer srv.Close()
+				url := hostURL(srv, u.user, u.path)
+				if o.closed {
+					srv.Close()
+				}
+				_, err := newTestWebhook(t, url, time.Now()).Notify(context.Background(), testMessage())
+				require.Error(t, err)
+				for e := error(err); e != nil; e = errors.Unwrap(e) {
+					for _, s := range u.secrets {
+						require.NotContains(t, e.Error(), s, "every error in the chain, as the workflow history records it")
+					}
+				}
+				require.Contains(t, err.Error(), srv.Listener.Addr().String(), "the host stays, to say where it went")
+				require.Contains(t, err.Error(), "REDACTED")
+			})
+		}
+	}
+}
+
+func TestWebhookErrorsKeepTheHostWhenASecretRepeatsIt(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = io.WriteString(w, "no hook "+r.URL.Path)
+	}))
+	defer srv.Close()
+	addr := srv.Listener.Addr().String()
+	_, err := newTestWebhook(t, "http://"+addr+"/hooks/"+addr, time.Now()).Notify(context.Background(), testMessage())
+	require.EqualError(t, err, "post message to http://"+addr+"/hooks/REDACTED: status 404 Not Found: no hook /hooks/REDACTED")
+}
+
+func TestNewWebhookErrorsHideURLSecrets(t *testing.T) {
+	tests := []struct {
+		name    string
+		url     string
+		wantErr string
+	}{
+		{
+			name:    "wrong scheme with a query token",
+			url:     "ftp://hooks.example.com/hook?token=qt-0123456789abcdef",
+			wantErr: "validate webhook URL ftp://hooks.example.com/hook?token=REDACTED: want an absolute http or https URL",
+		},
+		{
+			name:    "relative with a path token",
+			url:     "/services/T0ABCDEFG/B0HIJKLMN/slk0123456789abcdefghij",
+			wantErr: "validate webhook URL /services/REDACTED: want an absolute http or https URL",
+		},
+		{
+			name:    "unparsable with a password",
+			url:     "http://bot:pw-0123456789abcdef@a b.com/hook",
+			wantErr: `parse webhook URL: invalid character " " in host name`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := NewWebhook(WebhookConfig{URL: tt.url, Secret: []byte(testSecret)})
+			require.EqualError(t, err, tt.wantErr)
+		})
+	}
+}
+
+func TestWebhookSanitisesMessage(t *testing.T) {
+	var got Message
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		require.NoError(t, json.NewDecoder(r.Body).Decode(&got))
+	}))
+	defer srv.Close()
+	m := testMessage()
+	m.Subject = "\x1b]0;owned\x07Checkout\x1b[2J ALL CLEAR"
+	m.Text = "line one\r\nline two\u202e\u009b31m"
+	m.Links = map[string]string{"bridge\x1b": "https://meet.example.com/\u2066x"}
+
+	_, err := newTestWebhook(t, srv.URL, time.Now()).Notify(context.Background(), m)
+	require.NoError(t, err)
+	require.Equal(t, `\x1b]0;owned\x07Checkout\x1b[2J ALL CLEAR`, got.Subject)
+	require.Equal(t, "line one\nline two\\u202e\\u009b31m", got.Text, "the body keeps its lines")
+	require.Equal(t, map[string]string{`bridge\x1b`: `https://meet.example.com/\u2066x`}, got.Links)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/firebreak-dev/firebreak/incident"
+	"github.com/firebreak-dev/firebreak/internal/safetext"
 	"github.com/firebreak-dev/firebreak/starter/ingest"
 )
 
@@ -144,10 +145,13 @@ func alertSendRun(ctx context.Context, opts *alertSendOptions) error {
 	if err != nil {
 		return fmt.Errorf("encode alert: %w", err)
 	}
-	endpoint := strings.TrimRight(opts.URL, "/") + genericAlertPath
+	base := strings.TrimRight(opts.URL, "/")
+	endpoint := base + genericAlertPath
+	// Errors name the endpoint without the user information or query values --url may carry.
+	shown := safetext.RedactURL(base) + genericAlertPath
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
 	if err != nil {
-		return fmt.Errorf("send alert to %s: %w", endpoint, err)
+		return fmt.Errorf("send alert to %s: %w", shown, withoutURL(err))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	if opts.Token != "" {
@@ -155,22 +159,19 @@ func alertSendRun(ctx context.Context, opts *alertSendOptions) error {
 	}
 	resp, err := opts.HTTPClient.Do(req)
 	if err != nil {
-		if urlErr := (*url.Error)(nil); errors.As(err, &urlErr) {
-			err = urlErr.Err
-		}
-		return fmt.Errorf("send alert to %s: %w", endpoint, err)
+		return fmt.Errorf("send alert to %s: %w", shown, withoutURL(err))
 	}
 	defer resp.Body.Close()
 	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes))
 	if err != nil {
-		return fmt.Errorf("read answer from %s: %w", endpoint, err)
+		return fmt.Errorf("read answer from %s: %w", shown, withoutURL(err))
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return fmt.Errorf("alert rejected (HTTP %d): %s", resp.StatusCode, rejection(resp.StatusCode, answer))
 	}
 	var result ingest.Response
 	if err := json.Unmarshal(answer, &result); err != nil {
-		return fmt.Errorf("read answer from %s: invalid JSON: %w", endpoint, err)
+		return fmt.Errorf("read answer from %s: invalid JSON: %w", shown, err)
 	}
 	if result.Incidents == nil {
 		result.Incidents = []string{}
@@ -182,7 +183,7 @@ func alertSendRun(ctx context.Context, opts *alertSendOptions) error {
 	if result.Accepted > 0 || result.Ignored == 0 {
 		fmt.Fprintf(&text, "Accepted %d alert(s)", result.Accepted)
 		if len(result.Incidents) > 0 {
-			fmt.Fprintf(&text, " for %s", strings.Join(result.Incidents, ", "))
+			fmt.Fprintf(&text, " for %s", printable(strings.Join(result.Incidents, ", ")))
 		}
 		text.WriteString(".\n")
 	}
@@ -193,20 +194,31 @@ func alertSendRun(ctx context.Context, opts *alertSendOptions) error {
 	return err
 }
 
-// rejection returns the reason in an error answer: its "error" field, else its text, else the
-// status text.
+// rejection returns the reason in an error answer, made printable and cut to maxReasonBytes: its
+// "error" field, else its text, else the status text.
 func rejection(status int, answer []byte) string {
 	var problem struct {
 		Error string `json:"error"`
 	}
+	text := printable(string(answer))
 	if json.Unmarshal(answer, &problem) == nil && strings.TrimSpace(problem.Error) != "" {
-		return problem.Error
+		text = printable(problem.Error)
 	}
-	if text := oneLine(string(answer)); text != "" {
-		if len(text) > maxReasonBytes {
-			text = strings.ToValidUTF8(text[:maxReasonBytes], "") + "..."
-		}
-		return text
+	if text == "" {
+		return http.StatusText(status)
 	}
-	return http.StatusText(status)
+	if len(text) > maxReasonBytes {
+		text = strings.ToValidUTF8(text[:maxReasonBytes], "") + "..."
+	}
+	return text
+}
+
+// withoutURL returns the error inside a *url.Error, which repeats the whole URL with any
+// credentials it holds, or err itself.
+func withoutURL(err error) error {
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		return urlErr.Err
+	}
+	return err
 }

@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -88,7 +91,11 @@ func NewCmdDev(f *Factory, runF func(context.Context, *DevOptions) error) *cobra
 }
 
 func devRun(ctx context.Context, opts *DevOptions) error {
-	cfg, err := loadConfig(opts.ConfigPath)
+	// Everything is checked before the server starts: a problem is reported at once, with its
+	// file and line, not after Temporal is up.
+	cfg, err := preflight{
+		ConfigPath: opts.ConfigPath, Secrets: config.NotifierSecrets | config.IntakeSecrets, Lookup: os.LookupEnv,
+	}.run(ctx)
 	if err != nil {
 		return err
 	}
@@ -127,12 +134,13 @@ func devRun(ctx context.Context, opts *DevOptions) error {
   Temporal frontend  %s (namespace %s)
   Temporal Web UI    %s
   Firebreak HTTP     http://%s  (/healthz, /metrics, alert webhooks under /v1/alerts/)
+  Alert webhooks     %s
   Storage            %s
   Configuration      %s
 
 Start an incident:
   firebreak incident start --service checkout --title "Checkout errors" --impact customers=some
-`, srv.FrontendAddress(), srv.Namespace(), srv.UIURL(), svc.HTTPAddr(), storage, describeConfig(opts.ConfigPath))
+`, srv.FrontendAddress(), srv.Namespace(), srv.UIURL(), svc.HTTPAddr(), describeIntake(cfg), storage, describeConfig(opts.ConfigPath))
 	<-ctx.Done()
 	fmt.Fprintln(opts.IO.Out, "Stopping: draining the worker.")
 	return nil
@@ -172,6 +180,26 @@ func loadConfig(path string) (*config.Config, error) {
 		return config.Example(), nil
 	}
 	return config.Load(path)
+}
+
+// describeIntake names the alert integrations that accept alerts and those that stay off until
+// a token, secret or routing key of theirs is set.
+func describeIntake(cfg *config.Config) string {
+	enabled := cfg.EnabledIntegrations(os.LookupEnv)
+	var off []string
+	for _, name := range slices.Sorted(maps.Keys(cfg.Alerts.Integrations)) {
+		if !slices.Contains(enabled, name) {
+			off = append(off, name)
+		}
+	}
+	on := "none"
+	if len(enabled) > 0 {
+		on = strings.Join(enabled, ", ")
+	}
+	if len(off) == 0 {
+		return "on: " + on
+	}
+	return fmt.Sprintf("on: %s; off until a token, secret or routing key is set: %s", on, strings.Join(off, ", "))
 }
 
 func describeConfig(path string) string {

@@ -7,6 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/stretchr/testify/require"
+
+	"github.com/firebreak-dev/firebreak/internal/config"
 )
 
 func TestNewCmdDev(t *testing.T) {
@@ -35,4 +37,32 @@ func TestNewCmdDev(t *testing.T) {
 		require.NotNil(t, o.Logger)
 		o.IO, o.Logger, o.Start = IOStreams{}, nil, nil
 	})
+}
+
+func TestDescribeIntake(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{name: "nothing set", want: "on: none; off until a token, secret or routing key is set: alertmanager, generic, pagerduty, sns"},
+		{name: "one token set", env: map[string]string{"FIREBREAK_GENERIC_TOKEN": "t"}, want: "on: generic; off until a token, secret or routing key is set: alertmanager, pagerduty, sns"},
+		{name: "a routing key set", env: map[string]string{"FIREBREAK_PAGERDUTY_ROUTING_KEY": "k"}, want: "on: pagerduty; off until a token, secret or routing key is set: alertmanager, generic, sns"},
+		{
+			name: "everything set",
+			env: map[string]string{
+				"FIREBREAK_ALERTMANAGER_TOKEN": "a", "FIREBREAK_SNS_TOKEN": "s", "FIREBREAK_GENERIC_TOKEN": "g",
+				"FIREBREAK_PAGERDUTY_ROUTING_KEY": "k",
+			},
+			want: "on: alertmanager, generic, pagerduty, sns",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, name := range []string{"FIREBREAK_ALERTMANAGER_TOKEN", "FIREBREAK_SNS_TOKEN", "FIREBREAK_GENERIC_TOKEN", "FIREBREAK_GENERIC_HMAC_SECRET", "FIREBREAK_PAGERDUTY_ROUTING_KEY"} {
+				t.Setenv(name, tt.env[name])
+			}
+			require.Equal(t, tt.want, describeIntake(config.Example()))
+		})
+	}
 }

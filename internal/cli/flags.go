@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/firebreak-dev/firebreak/incident"
+	"github.com/firebreak-dev/firebreak/internal/safetext"
 	"github.com/firebreak-dev/firebreak/workflows"
 )
 
@@ -33,11 +35,16 @@ func checkOutput(format string) error {
 	return nil
 }
 
-// writeJSON writes v as indented JSON.
+// writeJSON writes v as indented JSON whose strings escape every character a terminal would act
+// on (safetext.JSON): the document decodes to the same values and is safe to print.
 func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("write json: %w", err)
+	}
+	if _, err := w.Write(safetext.JSON(buf.Bytes())); err != nil {
 		return fmt.Errorf("write json: %w", err)
 	}
 	return nil

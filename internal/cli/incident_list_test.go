@@ -26,9 +26,28 @@ func TestNewCmdList(t *testing.T) {
 			args: []string{"--status", "triggered", "--severity", "SEV1", "--service", "checkout", "--limit", "5", "-o", "json"},
 			want: listOptions{Filter: starter.ListFilter{Status: "triggered", Severity: "sev1", Service: "checkout", Limit: 5}, Output: "json"},
 		},
-		{name: "unknown status", args: []string{"--status", "open"}, wantErr: `invalid --status "open"`},
+		{name: "open", args: []string{"--status", "open"}, want: listOptions{Filter: starter.ListFilter{Status: "open", Limit: 100}, Output: "text"}},
+		{name: "unknown status", args: []string{"--status", "closed"}, wantErr: `invalid --status "closed": use open, triggered, acknowledged or resolved`},
+		{name: "since a duration", args: []string{"--since", "90m"}, want: listOptions{Filter: starter.ListFilter{Limit: 100}, Since: since{Ago: 90 * time.Minute}, Output: "text"}},
+		{name: "since days", args: []string{"--since", "7d"}, want: listOptions{Filter: starter.ListFilter{Limit: 100}, Since: since{Ago: 7 * 24 * time.Hour}, Output: "text"}},
+		{
+			name: "since a time, in UTC",
+			args: []string{"--since", "2026-12-01T09:30:00+01:00"},
+			want: listOptions{Filter: starter.ListFilter{Limit: 100}, Since: since{At: time.Date(2026, 12, 1, 8, 30, 0, 0, time.UTC)}, Output: "text"},
+		},
+		{name: "since a date", args: []string{"--since", "2026-12-01"}, want: listOptions{Filter: starter.ListFilter{Limit: 100}, Since: since{At: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}, Output: "text"}},
+		{name: "since zero", args: []string{"--since", "0s"}, wantErr: `invalid --since "0s": use a positive duration`},
+		{name: "since negative", args: []string{"--since", "-1h"}, wantErr: `invalid --since "-1h": use a positive duration`},
+		{name: "since empty", args: []string{"--since", ""}, wantErr: `invalid --since "": use a duration such as 24h or 7d`},
+		{name: "since too many days", args: []string{"--since", "99999999999999999999d"}, wantErr: `invalid --since "99999999999999999999d": use a duration`},
+		{name: "since 0 days", args: []string{"--since", "0d"}, wantErr: `invalid --since "0d": use 1 to 36500 days`},
+		{name: "since more days than a century", args: []string{"--since", "36501d"}, wantErr: `invalid --since "36501d": use 1 to 36500 days`},
+		{name: "since a word", args: []string{"--since", "yesterday"}, wantErr: `invalid --since "yesterday": use a duration such as 24h or 7d, an RFC 3339 time such as 2026-12-01T09:00:00Z, or a date such as 2026-12-01`},
+		{name: "since an escape", args: []string{"--since", "\x1b[2J"}, wantErr: `invalid --since "\x1b[2J"`},
+		{name: "large limit", args: []string{"--limit", "100000"}, want: listOptions{Filter: starter.ListFilter{Limit: 100000}, Output: "text"}},
+		{name: "limit above the maximum", args: []string{"--limit", "100001"}, wantErr: "invalid --limit 100001: use 1 to 100000"},
 		{name: "unknown severity", args: []string{"--severity", "high"}, wantErr: `invalid --severity "high"`},
-		{name: "zero limit", args: []string{"--limit", "0"}, wantErr: "invalid --limit 0"},
+		{name: "zero limit", args: []string{"--limit", "0"}, wantErr: "invalid --limit 0: use 1 to 100000"},
 		{name: "limit not a number", args: []string{"--limit", "ten"}, wantErr: `invalid argument "ten" for "--limit"`},
 		{name: "bad output", args: []string{"-o", "csv"}, wantErr: `invalid --output "csv"`},
 		{name: "positional argument", args: []string{"checkout"}, wantErr: "unknown command"},
@@ -65,7 +84,7 @@ func TestListRun(t *testing.T) {
 		execution(t, "api-2", "Slow logins", "api", "", "triggered", "assess", started),
 	}
 	filter := starter.ListFilter{Status: "triggered", Limit: 10}
-	wantQuery := "WorkflowType = 'Incident' AND IncidentStatus = 'triggered'"
+	wantQuery := "WorkflowType = 'Incident' AND ExecutionStatus != 'ContinuedAsNew' AND IncidentStatus = 'triggered'"
 
 	tests := []struct {
 		name    string
@@ -136,6 +155,34 @@ func TestListRun(t *testing.T) {
 			}
 			require.NoError(t, err)
 			tt.check(t, out.String())
+		})
+	}
+}
+
+func TestListRunSince(t *testing.T) {
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	const base = "WorkflowType = 'Incident' AND ExecutionStatus != 'ContinuedAsNew' AND IncidentStatus IN ('triggered', 'acknowledged')"
+	tests := []struct {
+		name      string
+		since     since
+		wantQuery string
+	}{
+		{name: "no since", wantQuery: base},
+		{name: "a duration back from now", since: since{Ago: 90 * time.Minute}, wantQuery: base + " AND StartTime >= '2026-12-01T10:30:00Z'"},
+		{name: "an instant", since: since{At: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)}, wantQuery: base + " AND StartTime >= '2026-11-30T00:00:00Z'"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			io, out, _ := testIO("")
+			f, mc := mockFactory(t, io)
+			mc.On("ListWorkflow", mock.Anything, mock.MatchedBy(func(r *workflowservice.ListWorkflowExecutionsRequest) bool {
+				return r.GetQuery() == tt.wantQuery
+			})).Return(&workflowservice.ListWorkflowExecutionsResponse{}, nil)
+
+			opts := &listOptions{IO: io, Starter: f.Starter, Now: func() time.Time { return now },
+				Filter: starter.ListFilter{Status: "open", Limit: 100}, Since: tt.since, Output: "text"}
+			require.NoError(t, listRun(context.Background(), opts))
+			require.Equal(t, "No incidents match.\n", out.String())
 		})
 	}
 }

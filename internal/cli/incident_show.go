@@ -97,7 +97,8 @@ type describedReport struct {
 	starter.Described
 }
 
-// showDescribed prints what Temporal knows of the incident without a worker.
+// showDescribed prints what Temporal knows of the incident without a worker, every text from
+// outside made printable.
 func showDescribed(ctx context.Context, opts *showOptions, c *starter.Client) error {
 	describeCtx, cancel := context.WithTimeout(ctx, opts.Wait)
 	defer cancel()
@@ -110,7 +111,7 @@ func showDescribed(ctx context.Context, opts *showOptions, c *starter.Client) er
 		return writeJSON(opts.IO.Out, describedReport{Problem: noWorkerShowing, Described: d})
 	}
 	w := tabwriter.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)
-	line := func(format string, a ...any) { fmt.Fprintf(w, format+"\n", a...) }
+	line := func(format string, a ...any) { fmt.Fprintf(w, format+"\n", printables(a)...) }
 	line("%s", orDash(d.Title))
 	line("  key\t%s (workflow %s)", d.Key, d.WorkflowID)
 	line("  summary\t%s", orDash(d.Summary))
@@ -138,10 +139,11 @@ func showDescribed(ctx context.Context, opts *showOptions, c *starter.Client) er
 	return nil
 }
 
-// writeReport prints an incident's state for people, section by section.
+// writeReport prints an incident's state for people, section by section, every text from
+// outside made printable.
 func writeReport(out io.Writer, s workflows.State, url string) error {
 	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	line := func(format string, a ...any) { fmt.Fprintf(w, format+"\n", a...) }
+	line := func(format string, a ...any) { fmt.Fprintf(w, format+"\n", printables(a)...) }
 
 	line("%s", orDash(s.Title))
 	line("  key\t%s (workflow %s)", s.Key, orDash(s.WorkflowID))

@@ -115,6 +115,6 @@ func startRun(ctx context.Context, opts *startOptions) error {
 	if started.Existing {
 		verb = "Incident already existed:"
 	}
-	_, err = fmt.Fprintf(opts.IO.Out, "%s %s (workflow %s)\nWeb UI: %s\n", verb, started.Key, started.WorkflowID, started.URL)
+	_, err = fmt.Fprintf(opts.IO.Out, "%s %s (workflow %s)\nWeb UI: %s\n", printables([]any{verb, started.Key, started.WorkflowID, started.URL})...)
 	return err
 }

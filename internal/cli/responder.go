@@ -75,7 +75,7 @@ func sendUpdate(ctx context.Context, o responderOptions, name string, request fu
 	return writeOutcome(o.IO.Out, o.Key, out)
 }
 
-// writeOutcome prints what an update did and where the incident now stands.
+// writeOutcome prints what an update did and where the incident now stands, made printable.
 func writeOutcome(w io.Writer, key string, out workflows.Outcome) error {
 	var stands []string
 	if out.Status != "" {
@@ -90,6 +90,6 @@ func writeOutcome(w io.Writer, key string, out workflows.Outcome) error {
 	if out.Level > 0 {
 		stands = append(stands, fmt.Sprintf("escalation level %d", out.Level))
 	}
-	_, err := fmt.Fprintf(w, "%s: %s\n%s\n", key, out.Text, strings.Join(stands, ", "))
+	_, err := fmt.Fprintf(w, "%s: %s\n%s\n", printable(key), printable(out.Text), printable(strings.Join(stands, ", ")))
 	return err
 }

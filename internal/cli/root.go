@@ -11,6 +11,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/firebreak-dev/firebreak/internal/safetext"
 )
 
 // Environment variables that set the defaults of the root command's connection flags.
@@ -59,14 +61,18 @@ func NewCmdRoot(f *Factory, version string) *cobra.Command {
 		NewCmdServe(f, nil),
 		newCmdAlert(f),
 		newCmdRunbook(f),
+		newCmdOncall(f, nil),
+		newCmdSchedule(f),
 	)
 	return cmd
 }
 
 // Main runs the firebreak command with args, cancelling its context on SIGINT or SIGTERM. It
-// prints an error as one line on io.ErrOut and returns the process exit code: 0 on success, 2 for
-// a usage error (bad flags or arguments), 1 for anything else. startDevServer runs the embedded
-// Temporal server for `firebreak dev`; the binary passes it so only the binary links the server.
+// prints an error as one line on io.ErrOut, or a list of problems (errors joined with
+// errors.Join, such as a configuration's) as one line each, with control characters escaped, and
+// returns the process exit code: 0 on success, 2 for a usage error (bad flags or arguments), 1
+// for anything else. startDevServer runs the embedded Temporal server for `firebreak dev`; the
+// binary passes it so only the binary links the server.
 func Main(args []string, io IOStreams, version string, startDevServer func(context.Context, DevServerSettings) (DevServer, error)) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -90,14 +96,32 @@ func Main(args []string, io IOStreams, version string, startDevServer func(conte
 	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
 		err = errors.New("interrupted")
 	}
-	fmt.Fprintf(io.ErrOut, "firebreak: %s\n", oneLine(err.Error()))
+	for _, line := range errorLines(err) {
+		fmt.Fprintf(io.ErrOut, "firebreak: %s\n", line)
+	}
 	if errors.As(err, new(usageError)) {
 		return 2
 	}
 	return 1
 }
 
-// oneLine joins a multi-line message into one line.
+// errorLines returns one line for err, or one for each error it joins (recursively).
+func errorLines(err error) []string {
+	joined, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		return []string{oneLine(err.Error())}
+	}
+	var lines []string
+	for _, e := range joined.Unwrap() {
+		if e != nil {
+			lines = append(lines, errorLines(e)...)
+		}
+	}
+	return lines
+}
+
+// oneLine joins a multi-line message into one line, showing control characters escaped so
+// that text from a file or a server cannot drive the terminal.
 func oneLine(msg string) string {
 	var parts []string
 	for line := range strings.Lines(msg) {
@@ -105,7 +129,7 @@ func oneLine(msg string) string {
 			parts = append(parts, line)
 		}
 	}
-	return strings.Join(parts, "; ")
+	return safetext.Line(strings.Join(parts, "; "))
 }
 
 // usageError marks an error in the command line itself, which Main reports with exit code 2.

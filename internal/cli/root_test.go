@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"errors"
+	"fmt"
 	"log/slog"
 	"testing"
 
@@ -147,10 +149,32 @@ func TestOneLine(t *testing.T) {
 	}{
 		{name: "one line", msg: "start incident x: refused", want: "start incident x: refused"},
 		{name: "several lines", msg: "compile policies: a.rego:1:2: rego_parse_error: bad\n\tdecision := {\n\t^\nb.rego:3:4: x", want: "compile policies: a.rego:1:2: rego_parse_error: bad; decision := {; ^; b.rego:3:4: x"},
+		{name: "terminal escapes", msg: "p.rego:1:1: bad \x1b]0;pwned\a\x1b[2J", want: `p.rego:1:1: bad \x1b]0;pwned\x07\x1b[2J`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			require.Equal(t, tt.want, oneLine(tt.msg))
+		})
+	}
+}
+
+func TestErrorLines(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want []string
+	}{
+		{name: "one error", err: errors.New("load config: no such file"), want: []string{"load config: no such file"}},
+		{name: "a wrapped multi-line error stays on one line", err: fmt.Errorf("compile policies: %w", errors.New("a.rego:1:2: x\n\tdetail")), want: []string{"compile policies: a.rego:1:2: x; detail"}},
+		{
+			name: "joined errors, one line each",
+			err:  errors.Join(errors.New("f.yaml:3: people: no people"), errors.Join(errors.New("f.yaml:9: teams[0].id: missing id"), nil), errors.New("p.rego:4:0: bad\n\tdetail")),
+			want: []string{"f.yaml:3: people: no people", "f.yaml:9: teams[0].id: missing id", "p.rego:4:0: bad; detail"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			require.Equal(t, tt.want, errorLines(tt.err))
 		})
 	}
 }

@@ -17,11 +17,12 @@ const DefaultRunbookDir = "runbooks"
 func newCmdRunbook(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "runbook <command>",
-		Short: "Validate and list runbooks: the automated steps Firebreak runs inside incidents",
+		Short: "Validate, list and run runbooks: the automated steps Firebreak runs inside incidents",
 		Args:  cobra.ArbitraryArgs,
 		RunE:  groupRunE,
 	}
-	cmd.AddCommand(newCmdRunbookValidate(f, nil), newCmdRunbookList(f, nil))
+	cmd.AddCommand(newCmdRunbookValidate(f, nil), newCmdRunbookList(f, nil), newCmdRunbookRun(f, nil),
+		newCmdRunbookStatus(f, nil), newCmdRunbookVote(f, true, nil), newCmdRunbookVote(f, false, nil))
 	return cmd
 }
 

@@ -2,12 +2,15 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"github.com/firebreak-dev/firebreak/internal/service"
 	"log/slog"
+	"os"
 
 	"github.com/spf13/cobra"
 
+	"github.com/firebreak-dev/firebreak/internal/config"
+	"github.com/firebreak-dev/firebreak/internal/service"
 	"github.com/firebreak-dev/firebreak/internal/temporalconn"
 )
 
@@ -31,8 +34,9 @@ func NewCmdServe(f *Factory, runF func(context.Context, *ServeOptions) error) *c
 			"/v1/alerts/generic) with /healthz and /metrics, starting and signalling incidents on an " +
 			"existing Temporal cluster; run `firebreak worker` beside it to carry them. Connect with " +
 			"--address and --namespace, mutual TLS with --tls-cert, --tls-key and --tls-ca, or an API " +
-			"key in $" + temporalconn.APIKeyEnv + ". Each integration accepts nothing until its token " +
-			"is configured. The server keeps no state: run as many copies as needed behind a load balancer. " +
+			"key in $" + temporalconn.APIKeyEnv + ". Every environment variable the configuration names for " +
+			"a token or secret must be set, and at least one integration must have one, or serve refuses to " +
+			"start. The server keeps no state: run as many copies as needed behind a load balancer. " +
 			"/healthz answers JSON: 200 while Temporal answers, with status \"degraded\" when no worker polls " +
 			"the firebreak task queue (alerts are still stored, but nothing pages); 503 when Temporal does not answer.",
 		Args: usageArgs(cobra.NoArgs),
@@ -52,8 +56,13 @@ func NewCmdServe(f *Factory, runF func(context.Context, *ServeOptions) error) *c
 
 // serveRun serves the alert webhooks until ctx is done.
 func serveRun(ctx context.Context, opts *ServeOptions) error {
-	cfg, err := loadConfig(opts.ConfigPath)
-	if err != nil {
+	// Everything is checked before connecting: a problem is reported at once, with its file and
+	// line, and nothing starts.
+	_, connErr := opts.Conn.ClientOptions(nil)
+	cfg, err := preflight{
+		ConfigPath: opts.ConfigPath, Secrets: config.IntakeSecrets, Intake: true, Lookup: os.LookupEnv,
+	}.run(ctx)
+	if err := errors.Join(connErr, err); err != nil {
 		return err
 	}
 	svc, stop, err := runService(ctx, opts.Conn, service.Options{

@@ -2,13 +2,16 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"github.com/firebreak-dev/firebreak/internal/service"
 	"log/slog"
+	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
+	"github.com/firebreak-dev/firebreak/internal/config"
+	"github.com/firebreak-dev/firebreak/internal/service"
 	"github.com/firebreak-dev/firebreak/internal/temporalconn"
 )
 
@@ -52,8 +55,11 @@ func NewCmdWorker(f *Factory, runF func(context.Context, *WorkerOptions) error) 
 }
 
 func workerRun(ctx context.Context, opts *WorkerOptions) error {
-	cfg, err := loadConfig(opts.ConfigPath)
-	if err != nil {
+	// Everything is checked before connecting: a problem is reported at once, with its file and
+	// line, and nothing starts.
+	_, connErr := opts.Conn.ClientOptions(nil)
+	cfg, err := preflight{ConfigPath: opts.ConfigPath, Secrets: config.NotifierSecrets, Lookup: os.LookupEnv}.run(ctx)
+	if err := errors.Join(connErr, err); err != nil {
 		return err
 	}
 	svc, stop, err := runService(ctx, opts.Conn, service.Options{

@@ -38,7 +38,8 @@ type Alerts struct {
 	ReopenWindow Duration `yaml:"reopen_window"`
 	// MaxBodyBytes is the largest webhook body accepted; default 1 MiB.
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
-	// Integrations holds each integration's credentials, by name: alertmanager, sns, generic.
+	// Integrations holds each integration's credentials, by name: alertmanager, sns, generic,
+	// pagerduty.
 	Integrations map[string]Integration `yaml:"integrations"`
 }
 
@@ -51,9 +52,15 @@ type Integration struct {
 	Token string `yaml:"token"`
 	// TokenEnv names the environment variable that holds the bearer token.
 	TokenEnv string `yaml:"token_env"`
+	// HMAC is the HMAC-SHA256 signing secret itself (generic integration only); prefer
+	// HMACSecretEnv. An integration sets at most one of the two, as of Token and TokenEnv.
+	HMAC string `yaml:"hmac_secret"`
 	// HMACSecretEnv names the environment variable holding the HMAC-SHA256 signing secret
 	// (generic integration only).
 	HMACSecretEnv string `yaml:"hmac_secret_env"`
+	// RoutingKeys are the PagerDuty Events API v2 routing keys accepted (pagerduty
+	// integration only, which has no token).
+	RoutingKeys []RoutingKey `yaml:"routing_keys"`
 	// TopicARNs are the SNS topics accepted (sns integration only); empty means any topic.
 	TopicARNs []string `yaml:"topic_arns"`
 }
@@ -69,8 +76,11 @@ func (i Integration) BearerToken() string {
 	return ""
 }
 
-// HMACSecret returns the integration's signing secret from the environment.
+// HMACSecret returns the integration's signing secret, from the file or the environment.
 func (i Integration) HMACSecret() []byte {
+	if i.HMAC != "" {
+		return []byte(i.HMAC)
+	}
 	if i.HMACSecretEnv == "" {
 		return nil
 	}
@@ -105,21 +115,17 @@ func (a *Alerts) setDefaults() {
 
 func (v *validator) alerts(a Alerts) {
 	p := path{"alerts"}
-	if a.FalseAlarmGrace < 0 {
-		v.errorf(p.with("false_alarm_grace"), "negative duration %s", a.FalseAlarmGrace)
-	}
-	if a.ReopenWindow < 0 {
-		v.errorf(p.with("reopen_window"), "negative duration %s", a.ReopenWindow)
-	}
+	v.duration(p.with("false_alarm_grace"), a.FalseAlarmGrace, MinFalseAlarmGrace, MaxFalseAlarmGrace)
+	v.duration(p.with("reopen_window"), a.ReopenWindow, MinReopenWindow, MaxReopenWindow)
 	if a.MaxBodyBytes < 0 {
 		v.errorf(p.with("max_body_bytes"), "must be positive")
 	}
 	for name, in := range a.Integrations {
 		ip := p.with("integrations", name)
 		switch name {
-		case IntegrationAlertmanager, IntegrationSNS, IntegrationGeneric:
+		case IntegrationAlertmanager, IntegrationSNS, IntegrationGeneric, IntegrationPagerDuty:
 		default:
-			v.errorf(ip, "unknown integration %q: want alertmanager, sns or generic", name)
+			v.errorf(ip, "unknown integration %q: want alertmanager, sns, generic or pagerduty", name)
 		}
 		for field, env := range map[string]string{"token_env": in.TokenEnv, "hmac_secret_env": in.HMACSecretEnv} {
 			if env != "" && !validEnvName(env) {
@@ -128,6 +134,9 @@ func (v *validator) alerts(a Alerts) {
 		}
 		if in.HMACSecretEnv != "" && name != IntegrationGeneric {
 			v.errorf(ip.with("hmac_secret_env"), "only the generic integration signs with an HMAC secret")
+		}
+		if in.HMAC != "" && name != IntegrationGeneric {
+			v.errorf(ip.with("hmac_secret"), "only the generic integration signs with an HMAC secret")
 		}
 		if len(in.TopicARNs) > 0 && name != IntegrationSNS {
 			v.errorf(ip.with("topic_arns"), "only the sns integration has topics")

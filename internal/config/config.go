@@ -33,6 +33,14 @@ import (
 //go:embed example.yaml
 var exampleYAML []byte
 
+// Limits on what a configuration file may hold.
+const (
+	// MaxFileBytes is the size of the largest configuration file Load and Parse accept.
+	MaxFileBytes = 1 << 20
+	// MaxIDLength is the length of the longest ID of a person, team, service or notifier.
+	MaxIDLength = 63
+)
+
 // Defaults for the fields a configuration file may leave out.
 const (
 	DefaultTimezone  = "UTC"
@@ -78,8 +86,16 @@ type Config struct {
 	Notifiers []Notifier `yaml:"notifiers"`
 	// Alerts configures alert ingestion from Alertmanager, SNS and generic webhooks.
 	Alerts Alerts `yaml:"alerts"`
+	// Heartbeats are dead man's switches: each opens an incident when its pings stop.
+	Heartbeats []Heartbeat `yaml:"heartbeats"`
+	// Schedules are on-call schedules with layers; teams page through them (schedules.go).
+	Schedules []Schedule `yaml:"schedules"`
 
 	loc *time.Location
+	// file and root are the file name and the YAML tree Parse read, so that problems found
+	// later (an unset secret) still name the file and line.
+	file string
+	root *yaml.Node
 }
 
 // WorkingHours are the hours of the week in which the organisation is at work. They run from
@@ -107,6 +123,8 @@ type Team struct {
 	ID       string   `yaml:"id"`
 	Name     string   `yaml:"name"`
 	Rotation Rotation `yaml:"rotation"`
+	// Schedule names a schedule of the schedules section to page through instead of a rotation.
+	Schedule string `yaml:"schedule"`
 }
 
 // Rotation hands the on-call duty from one member to the next every Shift, starting with the
@@ -143,14 +161,34 @@ type Notifier struct {
 	Type string `yaml:"type"`
 	// URL is where a webhook notifier posts messages; an absolute http or https URL.
 	URL string `yaml:"url"`
+	// Secret is a webhook notifier's HMAC signing secret itself; prefer SecretEnv. A webhook
+	// notifier sets exactly one of the two.
+	Secret string `yaml:"secret"`
 	// SecretEnv is the name of the environment variable that holds a webhook notifier's
 	// HMAC signing secret.
 	SecretEnv string `yaml:"secret_env"`
 }
 
-// Load reads the configuration file at path, applies defaults and validates it.
+// SigningSecret returns a webhook notifier's signing secret, from the file or the environment.
+func (n Notifier) SigningSecret() string {
+	if n.Secret != "" {
+		return n.Secret
+	}
+	if n.SecretEnv != "" {
+		return os.Getenv(n.SecretEnv)
+	}
+	return ""
+}
+
+// Load reads the configuration file at path, applies defaults and validates it. A file larger
+// than MaxFileBytes is refused.
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
@@ -166,28 +204,62 @@ func Load(path string) (*Config, error) {
 
 // Parse parses a configuration, applies defaults and validates it. The name is the file name
 // used in error messages. Parse leaves a relative Policies path as written.
+//
+// Parse reports every problem it finds at once: a field the decoder cannot read (a wrong type,
+// an unknown field) does not hide the problems of the rest of the file, though further
+// problems inside the item that holds it wait for the next run. An empty file, one with no
+// people, teams or services, a team without a rotation, a duration outside its range and a
+// secret given both in the file and by an environment variable are all problems.
 func Parse(name string, data []byte) (*Config, error) {
+	if len(data) > MaxFileBytes {
+		return nil, &Error{File: name, Problem: fmt.Sprintf("file is larger than %d MiB", MaxFileBytes>>20)}
+	}
 	// The node tree locates problems found after decoding; the strict decoder rejects
 	// unknown fields.
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, decodeError(name, &root, err)
 	}
+	if emptyDocument(&root) {
+		return nil, &Error{File: name, Line: 1, Problem: "empty configuration: want at least people, teams and services"}
+	}
 	var c Config
+	var decodeErrs []*Error
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
-		return nil, decodeError(name, &root, err)
+		// After a type error the rest of the mapping is decoded, so validation can still
+		// report the other problems; any other error stops here.
+		te, ok := errors.AsType[*yaml.TypeError](err)
+		if !ok || !isMapping(&root) {
+			return nil, decodeError(name, &root, err)
+		}
+		decodeErrs = typeErrors(name, &root, te)
 	}
 	var next yaml.Node
 	if err := dec.Decode(&next); !errors.Is(err, io.EOF) {
 		return nil, &Error{File: name, Line: next.Line, Problem: "more than one YAML document"}
 	}
 	c.setDefaults()
-	if err := c.validate(name, &root); err != nil {
+	c.file, c.root = name, &root
+	if err := c.validate(decodeErrs); err != nil {
 		return nil, err
 	}
 	return &c, nil
+}
+
+// emptyDocument reports whether root holds nothing: no document, only comments, or null.
+func emptyDocument(root *yaml.Node) bool {
+	if root.Kind != yaml.DocumentNode || len(root.Content) == 0 {
+		return true
+	}
+	n := root.Content[0]
+	return n.Kind == yaml.ScalarNode && n.Tag == "!!null"
+}
+
+// isMapping reports whether the document root holds a mapping.
+func isMapping(root *yaml.Node) bool {
+	return root.Kind == yaml.DocumentNode && len(root.Content) > 0 && resolve(root.Content[0]).Kind == yaml.MappingNode
 }
 
 // Example returns the example configuration, for `firebreak init`, `firebreak dev` and tests.

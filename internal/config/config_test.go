@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -111,10 +112,37 @@ func TestLoadErrors(t *testing.T) {
 		{"bad day", "bad_day.yaml", `bad_day.yaml:3: working_hours.days[0]: unknown day "monday": want mon, tue, wed, thu, fri, sat or sun`},
 		{"bad clock", "bad_clock.yaml", `bad_clock.yaml:3: working_hours.start: invalid time "9am": want HH:MM`},
 		{"end before start", "end_before_start.yaml", "end_before_start.yaml:4: working_hours.end: end 09:00 is not after start 17:00"},
-		{"unknown integration", "bad_alerts.yaml", `bad_alerts.yaml:5: alerts.integrations.pagerduty: unknown integration "pagerduty": want alertmanager, sns or generic`},
-		{"hmac on alertmanager", "alerts_hmac_not_generic.yaml", "alerts_hmac_not_generic.yaml:5: alerts.integrations.alertmanager.hmac_secret_env: only the generic integration signs with an HMAC secret"},
+		{"unknown integration", "bad_alerts.yaml", `bad_alerts.yaml:17: alerts.integrations.opsgenie: unknown integration "opsgenie": want alertmanager, sns, generic or pagerduty`},
+		{"hmac on alertmanager", "alerts_hmac_not_generic.yaml", "alerts_hmac_not_generic.yaml:17: alerts.integrations.alertmanager.hmac_secret_env: only the generic integration signs with an HMAC secret"},
 		{"multiple errors", "multiple_errors.yaml", "multiple_errors.yaml:10: teams[0].rotation.members[1]: unknown person \"bobby\"\n" +
 			"multiple_errors.yaml:15: services[1].team: unknown team \"paymnts\""},
+		{"empty file", "empty.yaml", "empty.yaml:1: empty configuration: want at least people, teams and services"},
+		{"only comments", "comments_only.yaml", "comments_only.yaml:1: empty configuration: want at least people, teams and services"},
+		{"truncated between lines", "truncated.yaml", "truncated.yaml:1: services: no services: want at least one service, owned by a team\n" +
+			"truncated.yaml:7: teams[0].rotation: missing rotation: want start, shift and members"},
+		{"truncated in a line", "truncated_mid_line.yaml", "truncated_mid_line.yaml:9: did not find expected ',' or ']'"},
+		{"no people, teams or services", "only_organisation.yaml", "only_organisation.yaml:1: people: no people: want at least one person who can be paged\n" +
+			"only_organisation.yaml:1: teams: no teams: want at least one team with an on-call rotation\n" +
+			"only_organisation.yaml:1: services: no services: want at least one service, owned by a team"},
+		{"empty lists", "empty_lists.yaml", "empty_lists.yaml:2: people: no people: want at least one person who can be paged\n" +
+			"empty_lists.yaml:3: teams: no teams: want at least one team with an on-call rotation\n" +
+			"empty_lists.yaml:4: services: no services: want at least one service, owned by a team"},
+		{"service without a team", "service_without_team.yaml", "service_without_team.yaml:12: services[0].team: missing team"},
+		{"empty rotation", "empty_rotation.yaml", "empty_rotation.yaml:7: teams[0].rotation: missing rotation: want start, shift and members\n" +
+			"empty_rotation.yaml:8: teams[1].rotation: missing rotation: want start, shift and members"},
+		{"ack timeout too short", "ack_timeout_short.yaml", "ack_timeout_short.yaml:14: services[0].ack_timeout: 1ms is outside the range 1m to 24h"},
+		{"ack timeout too long", "ack_timeout_long.yaml", "ack_timeout_long.yaml:14: services[0].ack_timeout: 100000h is outside the range 1m to 24h"},
+		{"ack timeout in fractions of a second", "ack_timeout_fraction.yaml", "ack_timeout_fraction.yaml:14: services[0].ack_timeout: 1m30.5s is not a whole number of seconds"},
+		{"shift too short", "shift_short.yaml", "shift_short.yaml:9: teams[0].rotation.shift: 30m is outside the range 1h to 2160h"},
+		{"shift too long", "shift_long.yaml", "shift_long.yaml:9: teams[0].rotation.shift: 2161h is outside the range 1h to 2160h"},
+		{"alert durations out of range", "alerts_durations.yaml", "alerts_durations.yaml:15: alerts.false_alarm_grace: 10s is outside the range 1m to 24h\n" +
+			"alerts_durations.yaml:16: alerts.reopen_window: 1000h is outside the range 1m to 168h"},
+		{"token and token_env", "token_conflict.yaml", "token_conflict.yaml:18: alerts.integrations.alertmanager.token_env: both token and token_env are set: keep one (token_env keeps the secret out of the file)"},
+		{"hmac_secret and hmac_secret_env", "hmac_conflict.yaml", "hmac_conflict.yaml:18: alerts.integrations.generic.hmac_secret_env: both hmac_secret and hmac_secret_env are set: keep one (hmac_secret_env keeps the secret out of the file)"},
+		{"notifier secret and secret_env", "notifier_secret_conflict.yaml", "notifier_secret_conflict.yaml:19: notifiers[0].secret_env: both secret and secret_env are set: keep one (secret_env keeps the secret out of the file)"},
+		{"console notifier with a secret", "console_secret.yaml", "console_secret.yaml:17: notifiers[0].secret_env: a console notifier signs nothing: remove secret_env"},
+		{"decode and validation problems together", "decode_and_validation.yaml", `decode_and_validation.yaml:9: teams[0].rotation.shift: invalid duration "1w": want a duration such as "5m" or "168h"` + "\n" +
+			`decode_and_validation.yaml:15: services[1].team: unknown team "paymnts"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -126,6 +154,7 @@ func TestLoadErrors(t *testing.T) {
 			require.EqualError(t, err, tt.want)
 			var cerr *Error
 			require.True(t, errors.As(err, &cerr))
+			require.NotContains(t, err.Error(), "s3cret", "a secret written in the file never appears in an error")
 		})
 	}
 }
@@ -215,4 +244,98 @@ func TestWorkingHours(t *testing.T) {
 	require.Equal(t, time.Date(2025, 3, 31, 7, 0, 0, 0, time.UTC), w.NextStart(at(29, 12, 0), rome).UTC(), "summer time")
 	require.False(t, WorkingHours{Days: []string{"mon"}, Start: "17:00", End: "09:00"}.Contains(at(31, 12, 0), rome))
 	require.True(t, WorkingHours{Days: []string{"mon"}, Start: "17:00", End: "09:00"}.NextStart(at(31, 12, 0), rome).IsZero())
+}
+
+// organisation is a valid configuration with one person, team and service, whose rotation
+// shift is shift, followed by extra (lines under the service, then any top-level sections).
+func organisation(shift, extra string) string {
+	return "organisation: Test Corp\n" +
+		"people:\n  - id: alice\n    name: Alice\n" +
+		"teams:\n  - id: payments\n    rotation:\n      start: 2025-01-06T09:00:00Z\n      shift: " + shift + "\n      members: [alice]\n" +
+		"services:\n  - id: checkout\n    team: payments\n" + extra
+}
+
+func TestDurationBounds(t *testing.T) {
+	tests := []struct {
+		name  string
+		shift string
+		extra string
+		check func(t *testing.T, c *Config)
+	}{
+		{"shortest shift", "1h", "", func(t *testing.T, c *Config) {
+			require.Equal(t, Duration(MinShift), c.Teams[0].Rotation.Shift)
+		}},
+		{"longest shift", "2160h", "", func(t *testing.T, c *Config) {
+			require.Equal(t, Duration(MaxShift), c.Teams[0].Rotation.Shift)
+		}},
+		{"shortest ack timeout", "168h", "    ack_timeout: 1m\n", func(t *testing.T, c *Config) {
+			require.Equal(t, Duration(MinAckTimeout), c.Services[0].AckTimeout)
+		}},
+		{"longest ack timeout", "168h", "    ack_timeout: 24h\n", func(t *testing.T, c *Config) {
+			require.Equal(t, Duration(MaxAckTimeout), c.Services[0].AckTimeout)
+		}},
+		{"zero ack timeout means the policy's", "168h", "    ack_timeout: 0s\n", func(t *testing.T, c *Config) {
+			require.Zero(t, c.Services[0].AckTimeout)
+		}},
+		{"alert durations at their bounds", "168h", "alerts:\n  false_alarm_grace: 24h\n  reopen_window: 1m\n", func(t *testing.T, c *Config) {
+			require.Equal(t, Duration(MaxFalseAlarmGrace), c.Alerts.FalseAlarmGrace)
+			require.Equal(t, Duration(MinReopenWindow), c.Alerts.ReopenWindow)
+		}},
+		{"alert durations left out take their defaults", "168h", "", func(t *testing.T, c *Config) {
+			require.Equal(t, Duration(DefaultFalseAlarmGrace), c.Alerts.FalseAlarmGrace)
+			require.Equal(t, Duration(DefaultReopenWindow), c.Alerts.ReopenWindow)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse("firebreak.yaml", []byte(organisation(tt.shift, tt.extra)))
+			require.NoError(t, err)
+			tt.check(t, c)
+		})
+	}
+}
+
+func TestParseLimits(t *testing.T) {
+	long := strings.Repeat("a", MaxIDLength+1)
+	tests := []struct {
+		name string
+		data string
+		want string
+	}{
+		{
+			name: "file too large",
+			data: organisation("168h", "# "+strings.Repeat("x", MaxFileBytes)+"\n"),
+			want: "firebreak.yaml: file is larger than 1 MiB",
+		},
+		{
+			name: "id too long",
+			data: strings.Replace(organisation("168h", ""), "- id: checkout", "- id: "+long, 1),
+			want: "firebreak.yaml:12: services[0].id: id \"" + long + "\" is longer than 63 characters",
+		},
+		{
+			name: "control characters in a key are shown escaped",
+			data: organisation("168h", "\"colour\\e]0;pwned\\a\\e[2J\": blue\n"),
+			want: `firebreak.yaml:14: field colour\x1b]0;pwned\x07\x1b[2J not found in type config.Config`,
+		},
+		{
+			name: "control characters in a field path are shown escaped",
+			data: organisation("168h", "alerts:\n  integrations:\n    \"x\\e[2J\":\n      token: t\n"),
+			want: `firebreak.yaml:16: alerts.integrations.x\x1b[2J: unknown integration "x\x1b[2J": want alertmanager, sns, generic or pagerduty`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse("firebreak.yaml", []byte(tt.data))
+			require.Nil(t, c)
+			require.EqualError(t, err, tt.want)
+			require.NotContains(t, err.Error(), "\x1b")
+		})
+	}
+}
+
+func TestLoadTooLarge(t *testing.T) {
+	name := filepath.Join(t.TempDir(), "firebreak.yaml")
+	require.NoError(t, os.WriteFile(name, []byte(organisation("168h", "# "+strings.Repeat("x", 2*MaxFileBytes)+"\n")), 0o600))
+	_, err := Load(name)
+	require.EqualError(t, err, name+": file is larger than 1 MiB")
 }

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -16,6 +17,38 @@ type Duration time.Duration
 func (d Duration) String() string {
 	return time.Duration(d).String()
 }
+
+// short returns the duration in Go's notation without zero minutes and seconds, such as
+// "168h", "1m" or "1m30s".
+func (d Duration) short() string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// The ranges, inclusive, of the configuration's durations. A service's ack_timeout and the
+// alerts section's durations may also be left out, or 0, for their defaults; every duration
+// the policies read is a whole number of seconds.
+const (
+	// MinShift and MaxShift bound a rotation's shift: from an hour to 90 days.
+	MinShift = time.Hour
+	MaxShift = 90 * 24 * time.Hour
+	// MinAckTimeout and MaxAckTimeout bound a service's ack_timeout: from a minute to a day.
+	MinAckTimeout = time.Minute
+	MaxAckTimeout = 24 * time.Hour
+	// MinFalseAlarmGrace and MaxFalseAlarmGrace bound alerts.false_alarm_grace: from a minute
+	// to a day.
+	MinFalseAlarmGrace = time.Minute
+	MaxFalseAlarmGrace = 24 * time.Hour
+	// MinReopenWindow and MaxReopenWindow bound alerts.reopen_window: from a minute to a week.
+	MinReopenWindow = time.Minute
+	MaxReopenWindow = 7 * 24 * time.Hour
+)
 
 // MarshalYAML writes the duration as a string.
 func (d Duration) MarshalYAML() (any, error) {

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/firebreak-dev/firebreak/internal/safetext"
 )
 
 // Error is one problem in a configuration file. Its message names the file, the line, the
@@ -29,7 +31,9 @@ type Error struct {
 	Problem string
 }
 
-// Error returns "file:line: path: problem", leaving out the parts that are not known.
+// Error returns "file:line: path: problem", leaving out the parts that are not known. Control
+// and formatting characters, which a file may hold in its keys and values, are shown escaped
+// (as \x1b) by safetext.Line, so that the message is safe to print on a terminal.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(e.File)
@@ -37,10 +41,16 @@ func (e *Error) Error() string {
 		b.WriteString(":" + strconv.Itoa(e.Line))
 	}
 	if e.Path != "" {
-		b.WriteString(": " + e.Path)
+		if b.Len() > 0 {
+			b.WriteString(": ")
+		}
+		b.WriteString(e.Path)
 	}
-	b.WriteString(": " + e.Problem)
-	return b.String()
+	if b.Len() > 0 {
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Problem)
+	return safetext.Line(b.String())
 }
 
 // decodeError turns an error from the YAML decoder into *Errors.
@@ -57,11 +67,16 @@ func decodeError(file string, root *yaml.Node, err error) error {
 	case !errors.As(err, &te):
 		return lineError(file, root, strings.TrimPrefix(err.Error(), "yaml: "))
 	}
+	return join(typeErrors(file, root, te))
+}
+
+// typeErrors turns each message of a *yaml.TypeError into an *Error.
+func typeErrors(file string, root *yaml.Node, te *yaml.TypeError) []*Error {
 	errs := make([]*Error, 0, len(te.Errors))
 	for _, msg := range te.Errors {
 		errs = append(errs, lineError(file, root, msg))
 	}
-	return join(errs)
+	return errs
 }
 
 // lineError turns a decoder message such as "line 3: field colour not found in type
@@ -171,13 +186,17 @@ func resolve(n *yaml.Node) *yaml.Node {
 
 // pathAtLine returns the path of the first field whose key, or sequence item, is on line.
 func pathAtLine(root *yaml.Node, line int) string {
+	return fieldAtLine(root, line).String()
+}
+
+func fieldAtLine(root *yaml.Node, line int) path {
 	p, _, _ := find(root, func(key, value *yaml.Node) bool {
 		if key != nil {
 			return key.Line == line
 		}
 		return value.Kind != yaml.MappingNode && value.Line == line
 	})
-	return p.String()
+	return p
 }
 
 // find walks the fields of the document root, mapping entries and sequence items, and
@@ -227,9 +246,11 @@ func (v *validator) errorf(p path, format string, args ...any) {
 	v.errs = append(v.errs, &Error{File: v.file, Line: p.line(v.root), Path: p.String(), Problem: fmt.Sprintf(format, args...)})
 }
 
-// validate checks c, which has its defaults, and sets its location.
-func (c *Config) validate(file string, root *yaml.Node) error {
-	v := &validator{file: file, root: root}
+// validate checks c, which has its defaults and the file and tree it came from, and sets its
+// location. decodeErrs are the problems the decoder found; they are reported with the
+// validation's, except those the decoder's problems cause (see unrelated).
+func (c *Config) validate(decodeErrs []*Error) error {
+	v := &validator{file: c.file, root: c.root}
 
 	if loc, err := time.LoadLocation(c.Timezone); err != nil || c.Timezone == "Local" {
 		v.errorf(path{"timezone"}, "unknown time zone %q: want an IANA name such as \"Europe/Rome\"", c.Timezone)
@@ -265,10 +286,21 @@ func (c *Config) validate(file string, root *yaml.Node) error {
 
 	teams := v.ids("team", "teams", len(c.Teams), func(i int) string { return c.Teams[i].ID })
 	for i, t := range c.Teams {
-		v.rotation(path{"teams", i, "rotation"}, t.Rotation, people)
+		v.teamOnCall(path{"teams", i}, t, people)
 	}
+	v.schedules(c, people)
 
 	v.ids("service", "services", len(c.Services), func(i int) string { return c.Services[i].ID })
+	// Without people, teams and services a worker would page nobody.
+	if len(c.People) == 0 {
+		v.errorf(path{"people"}, "no people: want at least one person who can be paged")
+	}
+	if len(c.Teams) == 0 {
+		v.errorf(path{"teams"}, "no teams: want at least one team with an on-call rotation")
+	}
+	if len(c.Services) == 0 {
+		v.errorf(path{"services"}, "no services: want at least one service, owned by a team")
+	}
 	for i, s := range c.Services {
 		p := path{"services", i}
 		switch {
@@ -285,12 +317,54 @@ func (c *Config) validate(file string, root *yaml.Node) error {
 				v.errorf(p.with("features", j), "empty feature name")
 			}
 		}
-		if s.AckTimeout < 0 {
-			v.errorf(p.with("ack_timeout"), "negative duration %s", s.AckTimeout)
+		if s.AckTimeout != 0 {
+			v.duration(p.with("ack_timeout"), s.AckTimeout, MinAckTimeout, MaxAckTimeout)
 		}
 	}
 	v.alerts(c.Alerts)
-	return join(v.errs)
+	v.heartbeats(c)
+	v.pagerDuty(c)
+	v.secrets(c.secretFields())
+	return join(append(decodeErrs, unrelated(v.errs, decodeErrs, v.root)...))
+}
+
+// unrelated returns the validation problems outside the items the decoder's problems are in:
+// a value the decoder could not read is missing from the decoded configuration, and what
+// validation says of that item would only repeat the decoder's problem.
+func unrelated(errs, decodeErrs []*Error, root *yaml.Node) []*Error {
+	var scopes []string
+	for _, d := range decodeErrs {
+		scope := d.Path
+		if scope == "" && d.Line > 0 && strings.HasPrefix(d.Problem, "field ") {
+			// An unknown field: the item that holds it.
+			if p := fieldAtLine(root, d.Line); len(p) > 1 {
+				scope = p[:len(p)-1].String()
+			}
+		}
+		if scope != "" {
+			scopes = append(scopes, scope)
+		}
+	}
+	return slices.DeleteFunc(errs, func(e *Error) bool {
+		return slices.ContainsFunc(scopes, func(scope string) bool { return within(e.Path, scope) })
+	})
+}
+
+// within reports whether the field path p is scope or inside it.
+func within(p, scope string) bool {
+	rest, ok := strings.CutPrefix(p, scope)
+	return ok && (rest == "" || rest[0] == '.' || rest[0] == '[')
+}
+
+// duration checks that d lies in [lo, hi] and is a whole number of seconds, as the policies
+// read durations in seconds.
+func (v *validator) duration(p path, d Duration, lo, hi time.Duration) {
+	switch {
+	case time.Duration(d) < lo || time.Duration(d) > hi:
+		v.errorf(p, "%s is outside the range %s to %s", d.short(), Duration(lo).short(), Duration(hi).short())
+	case time.Duration(d)%time.Second != 0:
+		v.errorf(p, "%s is not a whole number of seconds", d.short())
+	}
 }
 
 // ids checks the IDs of one kind of thing and returns the set of declared ones. An invalid ID
@@ -309,7 +383,9 @@ func (v *validator) ids(kind, list string, n int, id func(int) string) map[strin
 			continue
 		}
 		first[id] = i
-		if !validID(id) {
+		if len(id) > MaxIDLength {
+			v.errorf(p, "id %q is longer than %d characters", id, MaxIDLength)
+		} else if !validID(id) {
 			v.errorf(p, "invalid id %q: use lowercase letters, digits and hyphens, starting with a letter or digit", id)
 		}
 	}
@@ -359,13 +435,18 @@ func (v *validator) notifier(p path, n Notifier) {
 	case "":
 		v.errorf(p.with("type"), "missing type: want console or webhook")
 	case NotifierTypeConsole:
+		for key, set := range map[string]bool{"secret": n.Secret != "", "secret_env": n.SecretEnv != ""} {
+			if set {
+				v.errorf(p.with(key), "a console notifier signs nothing: remove %s", key)
+			}
+		}
 	case NotifierTypeWebhook:
 		if !absoluteHTTP(n.URL) {
 			v.errorf(p.with("url"), "want an absolute http or https URL")
 		}
-		if n.SecretEnv == "" {
+		if n.SecretEnv == "" && n.Secret == "" {
 			v.errorf(p.with("secret_env"), "missing name of the environment variable holding the HMAC signing secret")
-		} else if !validEnvName(n.SecretEnv) {
+		} else if n.SecretEnv != "" && !validEnvName(n.SecretEnv) {
 			v.errorf(p.with("secret_env"), "invalid environment variable name %q", n.SecretEnv)
 		}
 	default:
@@ -377,11 +458,17 @@ func (v *validator) notifier(p path, n Notifier) {
 }
 
 func (v *validator) rotation(p path, r Rotation, people map[string]bool) {
+	if r.Start.IsZero() && r.Shift == 0 && len(r.Members) == 0 {
+		v.errorf(p, "missing rotation: want start, shift and members")
+		return
+	}
 	if r.Start.IsZero() {
 		v.errorf(p.with("start"), "missing start time, such as 2025-01-06T09:00:00Z")
 	}
 	if r.Shift <= 0 {
 		v.errorf(p.with("shift"), "want a positive duration, such as 168h")
+	} else {
+		v.duration(p.with("shift"), r.Shift, MinShift, MaxShift)
 	}
 	if len(r.Members) == 0 {
 		v.errorf(p.with("members"), "no members: want at least one person id")

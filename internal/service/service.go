@@ -46,6 +46,73 @@ type Options struct {
 	// SNSClient fetches SNS signing certificates and confirms subscriptions; nil means a client
 	// with a 10-second timeout.
 	SNSClient *http.Client
+	// HTTP bounds the HTTP server against slow and numerous clients; its zero value is the
+	// defaults.
+	HTTP HTTPLimits
+}
+
+// Defaults of HTTPLimits.
+const (
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultReadTimeout       = 30 * time.Second
+	DefaultWriteTimeout      = 60 * time.Second
+	DefaultIdleTimeout       = 120 * time.Second
+	DefaultMaxHeaderBytes    = 32 << 10
+)
+
+// HTTPLimits bound the HTTP server. A zero field takes its default; a negative one is an error.
+type HTTPLimits struct {
+	// ReadHeaderTimeout bounds the time to read a request's headers; default 10s. A client that
+	// trickles its headers is cut off when it passes.
+	ReadHeaderTimeout time.Duration
+	// ReadTimeout bounds the time to read a whole request, body included; default 30s. A client
+	// that trickles its body is cut off when it passes.
+	ReadTimeout time.Duration
+	// WriteTimeout bounds the time from the end of a request's headers to the end of its answer;
+	// default 60s, which leaves a request that took the whole ReadTimeout time for Temporal (5s)
+	// and an SNS certificate fetch and subscription confirmation (10s each).
+	WriteTimeout time.Duration
+	// IdleTimeout bounds how long a kept-alive connection waits for its next request; default
+	// 120s.
+	IdleTimeout time.Duration
+	// MaxHeaderBytes bounds a request's headers; default 32 KiB.
+	MaxHeaderBytes int
+	// MaxUnauthenticated bounds the alert requests being authenticated at once (signed
+	// requests, whose body is read before their signature can be checked); beyond it they are
+	// answered 503 with Retry-After. Default ingest.DefaultMaxUnauthenticated.
+	MaxUnauthenticated int
+}
+
+// withDefaults returns l with every zero field set to its default, or an error naming a negative
+// one.
+func (l HTTPLimits) withDefaults() (HTTPLimits, error) {
+	for _, d := range []struct {
+		name  string
+		value *time.Duration
+		def   time.Duration
+	}{
+		{"ReadHeaderTimeout", &l.ReadHeaderTimeout, DefaultReadHeaderTimeout},
+		{"ReadTimeout", &l.ReadTimeout, DefaultReadTimeout},
+		{"WriteTimeout", &l.WriteTimeout, DefaultWriteTimeout},
+		{"IdleTimeout", &l.IdleTimeout, DefaultIdleTimeout},
+	} {
+		if *d.value < 0 {
+			return l, fmt.Errorf("check HTTP limits: %s must not be negative, got %s", d.name, *d.value)
+		}
+		if *d.value == 0 {
+			*d.value = d.def
+		}
+	}
+	if l.MaxHeaderBytes < 0 || l.MaxUnauthenticated < 0 {
+		return l, fmt.Errorf("check HTTP limits: MaxHeaderBytes and MaxUnauthenticated must not be negative")
+	}
+	if l.MaxHeaderBytes == 0 {
+		l.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	if l.MaxUnauthenticated == 0 {
+		l.MaxUnauthenticated = ingest.DefaultMaxUnauthenticated
+	}
+	return l, nil
 }
 
 // Service is a running worker and HTTP server.
@@ -64,6 +131,10 @@ func Start(ctx context.Context, opts Options) (*Service, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	limits, err := opts.HTTP.withDefaults()
+	if err != nil {
+		return nil, err
+	}
 	evaluator, err := policies.Load(ctx, opts.Config.Policies)
 	if err != nil {
 		return nil, err
@@ -80,24 +151,32 @@ func Start(ctx context.Context, opts Options) (*Service, error) {
 		if snsClient == nil {
 			snsClient = &http.Client{Timeout: 10 * time.Second}
 		}
-		mux.Handle("/v1/alerts/", ingest.NewHandler(ingest.Options{
+		webhooks := ingest.NewHandler(ingest.Options{
 			Config:    opts.Config,
 			Router:    &ingest.Router{Policies: evaluator, Config: opts.Config},
 			Submitter: &ingest.Submitter{Temporal: opts.Client},
 			SNS:       alerts.NewSNSVerifier(snsClient),
 			Logger:    logger,
-		}))
+
+			MaxUnauthenticated: limits.MaxUnauthenticated,
+		})
+		mux.Handle("/v1/alerts/", webhooks)
+		mux.Handle("/v1/heartbeats/", webhooks)
+		mux.Handle("/v2/enqueue", webhooks)
 	}
 	var w sdkworker.Worker
 	if opts.Worker {
 		acts, err := worker.NewActivities(worker.Settings{
 			Config: opts.Config, Policies: evaluator, Namespace: opts.Namespace, TrackingDir: opts.TrackingDir,
-			Console: opts.Console, Logger: logger, Registry: opts.Telemetry.Registry,
+			Console: opts.Console, Logger: logger, Registry: opts.Telemetry.Registry, Temporal: opts.Client,
 		})
 		if err != nil {
 			return nil, err
 		}
 		w = worker.New(opts.Client, acts)
+		if err := worker.AddRunbooks(context.Background(), w, acts, worker.RunbookSettings{Logger: logger}); err != nil {
+			return nil, err
+		}
 	}
 	listener, err := net.Listen("tcp", opts.HTTPAddr)
 	if err != nil {
@@ -114,7 +193,15 @@ func Start(ctx context.Context, opts Options) (*Service, error) {
 		listener: listener,
 		served:   make(chan error, 1),
 		logger:   logger,
-		server:   &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second},
+		server: &http.Server{
+			Handler:           mux,
+			ReadHeaderTimeout: limits.ReadHeaderTimeout,
+			ReadTimeout:       limits.ReadTimeout,
+			WriteTimeout:      limits.WriteTimeout,
+			IdleTimeout:       limits.IdleTimeout,
+			MaxHeaderBytes:    limits.MaxHeaderBytes,
+			ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		},
 	}
 	go func() { s.served <- s.server.Serve(listener) }()
 	return s, nil

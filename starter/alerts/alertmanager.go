@@ -86,6 +86,9 @@ func (m *amMessage) grafana() bool {
 // An alert without a fingerprint gets the one Alertmanager itself would compute from its
 // labels (FNV-1a 64 over the labels sorted by name, as 16 hex digits); an alert with neither
 // fingerprint nor labels is an error. groupKey is required, as is at least one alert.
+//
+// Every alert is bounded with Bound. A text anywhere in the body that is not valid UTF-8 is an
+// error naming its field.
 func ParseAlertmanager(body []byte) ([]Alert, error) {
 	var m amMessage
 	if err := decodeJSON(body, &m, false); err != nil {
@@ -104,10 +107,10 @@ func (m *amMessage) normalise() ([]Alert, error) {
 	if m.grafana() {
 		source = SourceGrafana
 		if m.Version != GrafanaWebhookVersion {
-			return nil, fmt.Errorf("version: unsupported Grafana webhook version %q, want %q", m.Version, GrafanaWebhookVersion)
+			return nil, fmt.Errorf("version: unsupported Grafana webhook version %s, want %q", quote(m.Version), GrafanaWebhookVersion)
 		}
 	} else if m.Version != AlertmanagerWebhookVersion {
-		return nil, fmt.Errorf("version: unsupported Alertmanager webhook version %q, want %q", m.Version, AlertmanagerWebhookVersion)
+		return nil, fmt.Errorf("version: unsupported Alertmanager webhook version %s, want %q", quote(m.Version), AlertmanagerWebhookVersion)
 	}
 	if m.GroupKey == "" {
 		return nil, errors.New("groupKey: required")
@@ -189,7 +192,7 @@ func (a *amAlert) normalise(source, groupKey string) (Alert, error) {
 		labels[k] = v
 	}
 
-	return Alert{
+	return Bound(Alert{
 		Source:      source,
 		Fingerprint: fingerprint,
 		GroupKey:    groupKey,
@@ -201,5 +204,5 @@ func (a *amAlert) normalise(source, groupKey string) (Alert, error) {
 		Links:       nonEmpty(links),
 		StartsAt:    startsAt,
 		EndsAt:      endsAt,
-	}, nil
+	})
 }

@@ -16,6 +16,7 @@ import (
 	"hash/fnv"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -44,11 +45,12 @@ func validStatus(s string) bool {
 
 // statusError describes a status that is neither Firing nor Resolved at the given path.
 func statusError(path, got string) error {
-	return fmt.Errorf("%s: must be %q or %q, got %q", path, Firing, Resolved, got)
+	return fmt.Errorf("%s: must be %q or %q, got %s", path, Firing, Resolved, quote(got))
 }
 
 // decodeJSON decodes exactly one JSON value from body into v. With strict set, fields that v
-// does not declare are rejected. Errors name the byte offset of syntax errors.
+// does not declare are rejected. Errors name the byte offset of syntax errors, and the field of a
+// text that is not valid UTF-8 (see CheckUTF8).
 func decodeJSON(body []byte, v any, strict bool) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return errors.New("empty body")
@@ -63,7 +65,7 @@ func decodeJSON(body []byte, v any, strict bool) error {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return fmt.Errorf("invalid JSON: unexpected data after the top-level value at byte %d", dec.InputOffset())
 	}
-	return nil
+	return CheckUTF8(body)
 }
 
 // jsonError rewrites an encoding/json error into one that names the problem and where it is.
@@ -78,15 +80,38 @@ func jsonError(err error) error {
 		if field == "" {
 			field = "body"
 		}
+		if !plainText(field) {
+			field = quote(field) // a path through map keys a request chose
+		}
 		return fmt.Errorf("%s: cannot use JSON %s as %s (byte %d)", field, typ.Value, typ.Type, typ.Offset)
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return errors.New("invalid JSON: unexpected end of input")
 	}
-	if msg, ok := strings.CutPrefix(err.Error(), "json: "); ok {
-		return errors.New(msg)
+	if msg, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		name, uerr := strconv.Unquote(msg)
+		if uerr != nil {
+			name = msg
+		}
+		return fmt.Errorf("unknown field %s", quote(name))
 	}
-	return fmt.Errorf("invalid JSON: %w", err)
+	if msg, ok := strings.CutPrefix(err.Error(), "json: "); ok {
+		return errors.New(incident.Truncate(msg, 256))
+	}
+	return fmt.Errorf("invalid JSON: %s", incident.Truncate(err.Error(), 256))
+}
+
+// plainText reports whether s is at most 128 bytes of printable ASCII, safe to show as it is.
+func plainText(s string) bool {
+	if len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 // labelsFingerprint returns the fingerprint Prometheus and Alertmanager compute for a label
@@ -126,7 +151,7 @@ func parseTime(path, s string) (time.Time, error) {
 		}
 		return t.UTC(), nil
 	}
-	return time.Time{}, fmt.Errorf("%s: invalid time %q: want RFC 3339", path, s)
+	return time.Time{}, fmt.Errorf("%s: invalid time %s: want RFC 3339", path, quote(s))
 }
 
 // nonEmpty returns m, or nil when m has no entries, so that empty maps are omitted.

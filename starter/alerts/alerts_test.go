@@ -27,13 +27,14 @@ func mustTime(t testing.TB, s string) time.Time {
 }
 
 // checkInvariants fails the test unless every alert has a fingerprint, a group key and a valid
-// status: what the handlers rely on.
+// status, and keeps every limit of Bound: what the handlers rely on.
 func checkInvariants(t testing.TB, alerts []Alert) {
 	t.Helper()
 	for i, a := range alerts {
 		if a.Fingerprint == "" || a.GroupKey == "" || !validStatus(a.Status) || a.Source == "" {
 			t.Fatalf("alert %d breaks an invariant: %+v", i, a)
 		}
+		checkLimits(t, a)
 	}
 }
 

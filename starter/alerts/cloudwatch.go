@@ -47,13 +47,14 @@ type cloudWatchAlarm struct {
 // and one dimension_NAME per metric dimension; Annotations hold description, state_reason,
 // old_state, new_state and region_name (the display name CloudWatch sends). Links holds
 // "console", the alarm in the AWS console, for alarms in the aws partition. Service and Type are
-// left empty: CloudWatch does not send them, and the router maps alarms to services.
+// left empty: CloudWatch does not send them, and the router maps alarms to services. The alert is
+// bounded with Bound.
 func ParseCloudWatchAlarm(m *SNSMessage) ([]Alert, error) {
 	if m == nil {
 		return nil, errors.New("parse cloudwatch alarm: no message")
 	}
 	if m.Type != SNSNotification {
-		return nil, fmt.Errorf("parse cloudwatch alarm: %s: must be %q, got %q", "Type", SNSNotification, m.Type)
+		return nil, fmt.Errorf("parse cloudwatch alarm: %s: must be %q, got %s", "Type", SNSNotification, quote(m.Type))
 	}
 	var a cloudWatchAlarm
 	if err := decodeJSON([]byte(m.Message), &a, false); err != nil {
@@ -80,8 +81,8 @@ func (a *cloudWatchAlarm) normalise(topicARN string) ([]Alert, error) {
 	case CloudWatchInsufficientData:
 		return []Alert{}, nil
 	default:
-		return nil, fmt.Errorf("%s: must be %q, %q or %q, got %q", "NewStateValue",
-			CloudWatchAlarm, CloudWatchOK, CloudWatchInsufficientData, a.NewStateValue)
+		return nil, fmt.Errorf("%s: must be %q, %q or %q, got %s", "NewStateValue",
+			CloudWatchAlarm, CloudWatchOK, CloudWatchInsufficientData, quote(a.NewStateValue))
 	}
 	changed, err := parseTime("StateChangeTime", a.StateChangeTime)
 	if err != nil {
@@ -135,6 +136,10 @@ func (a *cloudWatchAlarm) normalise(topicARN string) ([]Alert, error) {
 		alert.StartsAt = changed
 	} else {
 		alert.EndsAt = changed
+	}
+	alert, err = Bound(alert)
+	if err != nil {
+		return nil, err
 	}
 	return []Alert{alert}, nil
 }

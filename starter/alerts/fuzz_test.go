@@ -1,10 +1,14 @@
 package alerts
 
 import (
+	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // seedFromTestdata adds every testdata/*.json fixture whose name has one of the prefixes.
@@ -31,6 +35,9 @@ func seedFromTestdata(f *testing.F, prefixes ...string) {
 
 func FuzzParseAlertmanager(f *testing.F) {
 	seedFromTestdata(f, "alertmanager", "grafana")
+	f.Add([]byte(fmt.Sprintf(`{"version":"4","groupKey":%q,"status":"firing","alerts":[{"status":"firing","labels":{"a":"b"},"annotations":{"summary":%q,"runbook_url":%q}}]}`,
+		strings.Repeat("k", 20<<10), strings.Repeat("<", 4<<10), strings.Repeat("u", 3<<10))))
+	f.Add([]byte("{\"version\":\"4\",\"groupKey\":\"g\",\"status\":\"firing\",\"alerts\":[{\"status\":\"firing\",\"fingerprint\":\"\xff\"}]}"))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		alerts, err := ParseAlertmanager(body)
 		if err != nil {
@@ -48,6 +55,9 @@ func FuzzParseAlertmanager(f *testing.F) {
 
 func FuzzParseGeneric(f *testing.F) {
 	seedFromTestdata(f, "generic")
+	f.Add([]byte(fmt.Sprintf(`{"dedup_key":"k","title":%q,"service":%q,"labels":{%q:"v"}}`,
+		strings.Repeat("t", 2<<10), strings.Repeat("s", 200), strings.Repeat("n", 200))))
+	f.Add([]byte(`{"dedup_key":"\ud800","title":"t"}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		alerts, err := ParseGeneric(body)
 		if err != nil {
@@ -118,5 +128,61 @@ func FuzzParseCloudWatchAlarm(f *testing.F) {
 			t.Fatalf("got %v, want zero or one alert", alerts)
 		}
 		checkInvariants(t, alerts)
+	})
+}
+
+func FuzzBound(f *testing.F) {
+	f.Add("k", "g", "Checkout errors", "checkout", "outage", "instance", "host-1", 3)
+	f.Add(strings.Repeat("k", 2000), strings.Repeat("g", 2000), strings.Repeat("t", 2000), "s", "t", strings.Repeat("n", 200), strings.Repeat("v", 5000), 100)
+	f.Add("k\xff", "g", "t", "s", "t", "n", "v", 1)
+	f.Fuzz(func(t *testing.T, fingerprint, groupKey, title, service, typ, name, value string, n int) {
+		n = min(max(n, -n, 0)%200, 199)
+		labels := map[string]string{}
+		for i := range n {
+			labels[fmt.Sprintf("%s%d", name, i)] = value
+		}
+		a := Alert{
+			Source: SourceGeneric, Fingerprint: fingerprint, GroupKey: groupKey, Status: Firing, Title: title,
+			Service: service, Type: typ, Labels: labels, Annotations: map[string]string{name: value, TruncatedLabel: value},
+			Links: map[string]string{name: value}, Impact: map[string]any{name: value},
+		}
+		got, err := Bound(a)
+		if err != nil {
+			if !errors.Is(err, ErrNotUTF8) {
+				t.Fatalf("unexpected error %v", err)
+			}
+			for _, s := range []string{fingerprint, groupKey, title, service, typ, name, value} {
+				if !utf8.ValidString(s) {
+					return
+				}
+			}
+			t.Fatalf("valid UTF-8 rejected: %v", err)
+		}
+		checkLimits(t, got)
+	})
+}
+
+func FuzzCheckUTF8(f *testing.F) {
+	f.Add([]byte(`{"a": "b", "c": [1, "\ud83d\ude00", {"d": null}]}`))
+	f.Add([]byte("{\"a\": \"\xff\"}"))
+	f.Add([]byte(`["\ud800", "\\ud800"]`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		err := CheckUTF8(body) // must not panic, whatever body holds
+		if !json.Valid(body) {
+			return
+		}
+		if !utf8.Valid(body) && err == nil {
+			t.Fatal("a JSON document with bytes that are not UTF-8 passed")
+		}
+		if err != nil && !errors.Is(err, ErrNotUTF8) {
+			t.Fatalf("unexpected error %v", err)
+		}
+		if err == nil {
+			// What passed decodes without any replacement character that the body did not hold.
+			var v any
+			if json.Unmarshal(body, &v) == nil && strings.Count(fmt.Sprint(v), "\uFFFD") > strings.Count(string(body), "\uFFFD")+strings.Count(strings.ToLower(string(body)), `\ufffd`) {
+				t.Fatalf("passed, but decoding replaced text: %q", body)
+			}
+		}
 	})
 }

@@ -64,7 +64,9 @@ func impactKinds() map[string]string {
 // (a non-negative integer) and started_at (an RFC 3339 time); it is kept as sent. labels and
 // links are objects of strings. starts_at is an RFC 3339 time; when absent StartsAt is zero
 // and the caller should stamp the time of receipt. Any other field, at the top or in impact, is
-// an error, as is a body holding more than one JSON value.
+// an error, as is a body holding more than one JSON value, and a text anywhere in the body that is
+// not valid UTF-8. The alert is bounded with Bound: a longer title, for example, is cut to
+// MaxTitleBytes and ends in TruncatedMarker.
 func ParseGeneric(body []byte) ([]Alert, error) {
 	var g genericAlert
 	if err := decodeJSON(body, &g, true); err != nil {
@@ -107,7 +109,7 @@ func (g *genericAlert) normalise() (Alert, error) {
 	if err != nil {
 		return Alert{}, err
 	}
-	return Alert{
+	return Bound(Alert{
 		Source:      SourceGeneric,
 		Fingerprint: key,
 		GroupKey:    key,
@@ -119,7 +121,7 @@ func (g *genericAlert) normalise() (Alert, error) {
 		Impact:      impact,
 		Links:       nonEmpty(g.Links),
 		StartsAt:    startsAt,
-	}, nil
+	})
 }
 
 // parseImpact decodes and checks the impact object of a generic alert. Numbers are kept as
@@ -167,8 +169,11 @@ func checkImpactValue(kind string, v any) error {
 		if !ok {
 			return fmt.Errorf("must be an RFC 3339 time, got %s", describe(v))
 		}
+		if len(s) > MaxImpactValueBytes {
+			return fmt.Errorf("must be an RFC 3339 time of at most %d bytes, got %d bytes", MaxImpactValueBytes, len(s))
+		}
 		if _, err := parseTime("started_at", s); err != nil {
-			return fmt.Errorf("must be an RFC 3339 time, got %q", s)
+			return fmt.Errorf("must be an RFC 3339 time, got %s", quote(s))
 		}
 	}
 	return nil

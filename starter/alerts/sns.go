@@ -37,6 +37,12 @@ const (
 	maxSNSResponse = 64 << 10
 )
 
+// ErrSNSUnreachable is wrapped by the errors of SNSVerifier.Verify and Confirm when Amazon SNS
+// could not be reached to fetch a signing certificate or confirm a subscription, for a reason
+// that may pass: a network error, a timeout or a 5xx answer. The message may be genuine, so its
+// sender should retry.
+var ErrSNSUnreachable = errors.New("could not reach Amazon SNS")
+
 // SNSMessage is the JSON document Amazon SNS posts to an HTTP(S) subscription. SNS sends it
 // with Content-Type text/plain; pass the body to ParseSNSEnvelope whatever the content type.
 type SNSMessage struct {
@@ -91,7 +97,7 @@ func (m *SNSMessage) validate() error {
 	case "":
 		return fmt.Errorf("%s: required", "Type")
 	default:
-		return fmt.Errorf("%s: unsupported SNS message type %q", "Type", m.Type)
+		return fmt.Errorf("%s: unsupported SNS message type %s", "Type", quote(m.Type))
 	}
 	for _, f := range required {
 		if f.value == "" {
@@ -118,7 +124,7 @@ func signatureHash(version string) (crypto.Hash, error) {
 	case "2":
 		return crypto.SHA256, nil
 	default:
-		return 0, fmt.Errorf(`%s: must be "1" or "2", got %q`, "SignatureVersion", version)
+		return 0, fmt.Errorf(`%s: must be "1" or "2", got %s`, "SignatureVersion", quote(version))
 	}
 }
 
@@ -126,10 +132,10 @@ func signatureHash(version string) (crypto.Hash, error) {
 func topicRegion(arn string) (string, error) {
 	parts := strings.Split(arn, ":")
 	if len(parts) != 6 || parts[0] != "arn" || parts[1] == "" || parts[2] != "sns" || parts[4] == "" || parts[5] == "" {
-		return "", fmt.Errorf("%s: not an SNS topic ARN: %q", "TopicArn", arn)
+		return "", fmt.Errorf("%s: not an SNS topic ARN: %s", "TopicArn", quote(arn))
 	}
 	if !validRegion(parts[3]) {
-		return "", fmt.Errorf("%s: invalid region %q", "TopicArn", parts[3])
+		return "", fmt.Errorf("%s: invalid region %s", "TopicArn", quote(parts[3]))
 	}
 	return parts[3], nil
 }
@@ -160,17 +166,17 @@ func validRegion(s string) bool {
 func snsURL(field, raw, region string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("%s: invalid URL: %w", field, err)
+		return nil, fmt.Errorf("%s: invalid URL %s", field, quote(raw))
 	}
 	if u.Scheme != "https" {
-		return nil, fmt.Errorf("%s: must be https, got %q", field, raw)
+		return nil, fmt.Errorf("%s: must be https, got %s", field, quote(raw))
 	}
 	if u.User != nil {
 		return nil, fmt.Errorf("%s: must not carry user information", field)
 	}
 	host := "sns." + region + ".amazonaws.com"
 	if u.Host != host && u.Host != host+".cn" {
-		return nil, fmt.Errorf("%s: host must be %s or %s.cn (the topic's region), got %q", field, host, host, u.Host)
+		return nil, fmt.Errorf("%s: host must be %s or %s.cn (the topic's region), got %s", field, host, host, quote(u.Host))
 	}
 	return u, nil
 }
@@ -186,7 +192,7 @@ func signingCertURL(m *SNSMessage) (string, error) {
 		return "", err
 	}
 	if !strings.HasSuffix(u.Path, ".pem") || u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("%s: path must end in .pem with no query, got %q", "SigningCertURL", m.SigningCertURL)
+		return "", fmt.Errorf("%s: path must end in .pem with no query, got %s", "SigningCertURL", quote(m.SigningCertURL))
 	}
 	return u.String(), nil
 }
@@ -223,7 +229,7 @@ func (m *SNSMessage) StringToSign() (string, error) {
 		add("TopicArn", m.TopicARN)
 		add("Type", m.Type)
 	default:
-		return "", fmt.Errorf("%s: unsupported SNS message type %q", "Type", m.Type)
+		return "", fmt.Errorf("%s: unsupported SNS message type %s", "Type", quote(m.Type))
 	}
 	return b.String(), nil
 }
@@ -307,7 +313,7 @@ func (v *SNSVerifier) Verify(ctx context.Context, m *SNSMessage) error {
 		digest = sum[:]
 	}
 	if err := rsa.VerifyPKCS1v15(pub, hash, digest, sig); err != nil {
-		return fmt.Errorf("verify sns message %s: signature does not match: %w", m.MessageID, err)
+		return fmt.Errorf("verify sns message %s: signature does not match: %w", quote(m.MessageID), err)
 	}
 	return nil
 }
@@ -321,7 +327,7 @@ func (v *SNSVerifier) Confirm(ctx context.Context, m *SNSMessage) error {
 		return errors.New("confirm sns subscription: no message")
 	}
 	if m.Type != SNSSubscriptionConfirmation {
-		return fmt.Errorf("confirm sns subscription: Type: must be %q, got %q", SNSSubscriptionConfirmation, m.Type)
+		return fmt.Errorf("confirm sns subscription: Type: must be %q, got %s", SNSSubscriptionConfirmation, quote(m.Type))
 	}
 	region, err := topicRegion(m.TopicARN)
 	if err != nil {
@@ -332,7 +338,7 @@ func (v *SNSVerifier) Confirm(ctx context.Context, m *SNSMessage) error {
 		return fmt.Errorf("confirm sns subscription: %w", err)
 	}
 	if action := u.Query().Get("Action"); action != "ConfirmSubscription" {
-		return fmt.Errorf("confirm sns subscription: SubscribeURL: Action must be ConfirmSubscription, got %q", action)
+		return fmt.Errorf("confirm sns subscription: SubscribeURL: Action must be ConfirmSubscription, got %s", quote(action))
 	}
 	if err := v.Verify(ctx, m); err != nil {
 		return fmt.Errorf("confirm sns subscription: %w", err)
@@ -345,12 +351,15 @@ func (v *SNSVerifier) Confirm(ctx context.Context, m *SNSMessage) error {
 	}
 	resp, err := v.client.Do(req)
 	if err != nil {
-		return fmt.Errorf("confirm sns subscription: %w", err)
+		return fmt.Errorf("confirm sns subscription: %w: %w", ErrSNSUnreachable, err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxSNSResponse))
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("confirm sns subscription: %s answered %s: %s", u.Host, resp.Status, strings.TrimSpace(string(body[:min(len(body), 512)])))
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxSNSResponse))
+	switch {
+	case resp.StatusCode >= 500:
+		return fmt.Errorf("confirm sns subscription: %w: %s answered %s", ErrSNSUnreachable, u.Host, resp.Status)
+	case resp.StatusCode < 200 || resp.StatusCode > 299:
+		return fmt.Errorf("confirm sns subscription: %s answered %s", u.Host, resp.Status)
 	}
 	return nil
 }
@@ -374,7 +383,7 @@ func (v *SNSVerifier) certificate(ctx context.Context, certURL string) (*x509.Ce
 	case <-e.done:
 		return e.cert, e.err
 	case <-ctx.Done():
-		return nil, fmt.Errorf("fetch signing certificate %s: %w", certURL, ctx.Err())
+		return nil, fmt.Errorf("fetch signing certificate %s: %w: %w", certURL, ErrSNSUnreachable, ctx.Err())
 	}
 }
 
@@ -413,15 +422,18 @@ func (v *SNSVerifier) download(ctx context.Context, certURL string) (*x509.Certi
 	}
 	resp, err := v.client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("fetch signing certificate %s: %w", certURL, err)
+		return nil, fmt.Errorf("fetch signing certificate %s: %w: %w", certURL, ErrSNSUnreachable, err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode >= 500 {
+		return nil, fmt.Errorf("fetch signing certificate %s: %w: %s", certURL, ErrSNSUnreachable, resp.Status)
+	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("fetch signing certificate %s: %s", certURL, resp.Status)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxSNSResponse))
 	if err != nil {
-		return nil, fmt.Errorf("fetch signing certificate %s: %w", certURL, err)
+		return nil, fmt.Errorf("fetch signing certificate %s: %w: %w", certURL, ErrSNSUnreachable, err)
 	}
 	block, _ := pem.Decode(body)
 	if block == nil || block.Type != "CERTIFICATE" {

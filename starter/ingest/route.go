@@ -74,10 +74,11 @@ func (r *Router) Route(ctx context.Context, a incident.Alert) (Route, error) {
 		Open: d.Open,
 		Routing: workflows.Routing{
 			Group: d.Group, Service: d.Service, Type: d.Type, Title: d.Title, Impact: d.Impact,
-			CloseFalseAlarms: d.CloseFalseAlarms,
-			FalseAlarmGrace:  time.Duration(d.FalseAlarmGraceSeconds) * time.Second,
-			ReopenWindow:     time.Duration(d.ReopenWindowSeconds) * time.Second,
-			Reasons:          d.Reasons, PolicyRevision: r.Policies.Revision(),
+			CloseFalseAlarms:  d.CloseFalseAlarms,
+			FalseAlarmGrace:   time.Duration(d.FalseAlarmGraceSeconds) * time.Second,
+			ReopenWindow:      time.Duration(d.ReopenWindowSeconds) * time.Second,
+			ResolveWithAlerts: d.ResolveWithAlerts,
+			Reasons:           d.Reasons, PolicyRevision: r.Policies.Revision(),
 		},
 	}, nil
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/firebreak-dev/firebreak/workflows"
 )
 
-// maxBatch bounds the alerts in one signal, well under Temporal's payload limits.
+// maxBatch bounds the alerts in one signal; maxSignalBytes bounds their size.
 const maxBatch = 500
 
 // ErrNoIncident is returned for alerts that may not start an incident (resolved ones) when their
@@ -41,29 +41,53 @@ type group struct {
 	sending bool
 }
 
-// batch is alerts that travel in one signal, and the callers waiting for it.
+// batch is alerts that travel in one signal, and the callers waiting for it. alerts are in the
+// form the incident keeps (see slim); labels are those of the first alert, for the incident it
+// may start.
 type batch struct {
 	key    string
 	route  Route
 	open   bool
 	alerts []incident.Alert
+	bytes  int
+	source string
+	labels map[string]string
 	done   chan struct{}
 	err    error
 }
 
 // Submit queues alerts of one group (all with the same route key) and waits until Temporal holds
-// them, or ctx ends.
+// them, or ctx ends. Alerts travel in signals of at most maxBatch alerts and maxSignalBytes
+// bytes, so that no number or size of alerts can exceed Temporal's limits.
 func (s *Submitter) Submit(ctx context.Context, route Route, alerts []incident.Alert) error {
-	b := s.enqueue(route, alerts)
-	select {
-	case <-b.done:
-		return b.err
-	case <-ctx.Done():
-		return ctx.Err()
+	if len(alerts) == 0 {
+		return nil
 	}
+	batches := s.enqueue(route, alerts)
+	for _, b := range batches {
+		select {
+		case <-b.done:
+			if b.err != nil {
+				return b.err
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
 }
 
-func (s *Submitter) enqueue(route Route, alerts []incident.Alert) *batch {
+// enqueue adds alerts to the group's last batch while it has room, then to new ones, and returns
+// the batches that carry them.
+func (s *Submitter) enqueue(route Route, alerts []incident.Alert) []*batch {
+	slims := make([]incident.Alert, len(alerts))
+	sizes := make([]int, len(alerts))
+	for i, a := range alerts {
+		slims[i] = slim(a)
+		sizes[i] = encodedLen(slims[i]) + 1
+	}
+	route.Routing = fitRouting(route.Routing, alerts[0].Source)
+
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.groups == nil {
@@ -74,21 +98,28 @@ func (s *Submitter) enqueue(route Route, alerts []incident.Alert) *batch {
 		g = &group{}
 		s.groups[route.Key] = g
 	}
-	var b *batch
-	if n := len(g.batches); n > 0 && len(g.batches[n-1].alerts)+len(alerts) <= maxBatch {
-		b = g.batches[n-1]
-	} else {
-		b = &batch{key: route.Key, route: route, done: make(chan struct{})}
-		g.batches = append(g.batches, b)
+	var touched []*batch
+	for i := range slims {
+		var b *batch
+		if n := len(g.batches); n > 0 && len(g.batches[n-1].alerts) < maxBatch && g.batches[n-1].bytes+sizes[i] <= maxSignalBytes {
+			b = g.batches[n-1]
+		} else {
+			b = &batch{key: route.Key, done: make(chan struct{}), source: alerts[i].Source, labels: fitLabels(alerts[i].Labels)}
+			g.batches = append(g.batches, b)
+		}
+		b.alerts = append(b.alerts, slims[i])
+		b.bytes += sizes[i]
+		b.open = b.open || route.Open
+		b.route = route // the latest routing decision wins
+		if len(touched) == 0 || touched[len(touched)-1] != b {
+			touched = append(touched, b)
+		}
 	}
-	b.alerts = append(b.alerts, alerts...)
-	b.open = b.open || route.Open
-	b.route = route // the latest routing decision wins
 	if !g.sending {
 		g.sending = true
 		go s.drain(route.Key, g)
 	}
-	return b
+	return touched
 }
 
 // drain sends a group's batches one at a time until none is left.
@@ -111,7 +142,7 @@ func (s *Submitter) drain(key string, g *group) {
 }
 
 // send delivers one batch: signal-with-start when an alert may open the incident, a plain signal
-// otherwise.
+// otherwise. Every text that reaches Temporal is bounded (see limits.go).
 func (s *Submitter) send(b *batch) error {
 	timeout := s.SendTimeout
 	if timeout <= 0 {
@@ -119,10 +150,7 @@ func (s *Submitter) send(b *batch) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	signal := workflows.AlertBatch{Alerts: make([]incident.Alert, len(b.alerts)), Routing: b.route.Routing}
-	for i, a := range b.alerts {
-		signal.Alerts[i] = a.ForIncident()
-	}
+	signal := workflows.AlertBatch{Alerts: b.alerts, Routing: b.route.Routing}
 	id := workflows.WorkflowID(b.key)
 	if !b.open {
 		err := s.Temporal.SignalWorkflow(ctx, id, "", workflows.SignalAlerts, signal)
@@ -137,18 +165,18 @@ func (s *Submitter) send(b *batch) error {
 	}
 	routing := b.route.Routing
 	in := workflows.IncidentInput{
-		Key: b.key, Source: b.alerts[0].Source, Service: routing.Service, Type: routing.Type,
-		Title: routing.Title, Labels: b.alerts[0].Labels, Impact: routing.Impact,
+		Key: b.key, Source: b.source, Service: routing.Service, Type: routing.Type,
+		Title: routing.Title, Labels: b.labels, Impact: routing.Impact,
 	}
 	if err := in.Validate(); err != nil {
-		return fmt.Errorf("alert group %q: %w", routing.Group, err)
+		return fmt.Errorf("alert group %q: %w", incident.Truncate(routing.Group, 64), err)
 	}
 	_, err := s.Temporal.SignalWithStartWorkflow(ctx, id, workflows.SignalAlerts, signal, client.StartWorkflowOptions{
 		ID:                    id,
 		TaskQueue:             workflows.TaskQueue,
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		StaticSummary:         routing.Title,
-		StaticDetails:         fmt.Sprintf("Alert group `%s`, service **%s**.", routing.Group, routing.Service),
+		StaticSummary:         fitText(routing.Title, maxSummaryEncoded),
+		StaticDetails:         fmt.Sprintf("Alert group `%s`, service **%s**.", incident.Truncate(routing.Group, maxDetailsGroupBytes), routing.Service),
 		Memo:                  map[string]any{"title": routing.Title},
 		TypedSearchAttributes: workflows.StartSearchAttributes(routing.Service, routing.Type),
 	}, workflows.IncidentWorkflowName, in)

@@ -230,7 +230,7 @@ func TestTemporalDownAnswers503AndARetryLosesNothing(t *testing.T) {
 	status, answer := fb.post("/v1/alerts/generic", header, body)
 	require.Equal(t, http.StatusServiceUnavailable, status, answer)
 	require.Less(t, time.Since(begin), 15*time.Second, "the answer comes within a bounded time")
-	require.Contains(t, answer["error"], "temporal did not accept the alerts")
+	require.Contains(t, answer["error"], "Temporal is unavailable, so the alerts were not stored: retry")
 
 	srv, err := devserver.Start(context.Background(), devserver.Options{DataDir: dir, Port: port, UIPort: -1,
 		SearchAttributes: workflows.SearchAttributes()})

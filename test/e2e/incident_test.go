@@ -70,7 +70,8 @@ func TestIncidentLifecycleThroughTheCLI(t *testing.T) {
 	// Every phase's steps are in the history a reviewer reads, named.
 	h := fb.history("search-1")
 	// The decisions are local activities of the first workflow task; tracking, channel and
-	// messages run beside the page. A person declared the incident, so customers hear at once.
+	// messages run beside the page; the runbooks matching the incident are looked up after the
+	// page. A person declared the incident, so customers hear at once.
 	require.ElementsMatch(t, []string{
 		"RecordIncident: log incident in the tracking tool",
 		"AssessSeverity (local): assess severity",
@@ -79,6 +80,7 @@ func TestIncidentLifecycleThroughTheCLI(t *testing.T) {
 		"Communicate: investigating messages (external)",
 		"ResolveOnCall (local): who is on call: team discovery",
 		"PageContact: page " + responder + " via console (level 1 of 3)",
+		"FindRunbooks (local): find the runbooks matching the incident",
 		"OpenChannels: open channel and bridge",
 		"Communicate: resolved messages (internal and external)",
 	}, activities(h))

@@ -1,0 +1,152 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+
+	"github.com/firebreak-dev/firebreak/activities"
+	"github.com/firebreak-dev/firebreak/internal/config"
+	"github.com/firebreak-dev/firebreak/schedule"
+	"github.com/firebreak-dev/firebreak/workflows"
+)
+
+// DefaultOverridesTimeout bounds one overrides query when ScheduleOverrides sets none.
+const DefaultOverridesTimeout = 3 * time.Second
+
+// OverrideSource returns the overrides a schedule's workflow holds; none when the workflow does
+// not exist yet.
+type OverrideSource interface {
+	Overrides(ctx context.Context, schedule string) ([]workflows.ScheduleOverride, error)
+}
+
+// ScheduleOverrides reads the overrides of schedules from their workflows, through the
+// overrides query.
+type ScheduleOverrides struct {
+	Temporal client.Client
+	// Timeout bounds one query; zero means DefaultOverridesTimeout.
+	Timeout time.Duration
+}
+
+// Overrides returns the overrides the workflow of a schedule holds, in the order they were
+// made, or none when the schedule has no workflow yet (nobody ever made an override).
+func (s ScheduleOverrides) Overrides(ctx context.Context, id string) ([]workflows.ScheduleOverride, error) {
+	timeout := s.Timeout
+	if timeout <= 0 {
+		timeout = DefaultOverridesTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	resp, err := s.Temporal.QueryWorkflow(ctx, workflows.ScheduleWorkflowID(id), "", workflows.QueryOverrides)
+	if errors.As(err, new(*serviceerror.NotFound)) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("query the overrides of schedule %s: %w", id, err)
+	}
+	var state workflows.ScheduleState
+	if err := resp.Get(&state); err != nil {
+		return nil, fmt.Errorf("decode the overrides of schedule %s: %w", id, err)
+	}
+	return state.Overrides, nil
+}
+
+// OnCallAt is who a schedule has on call at an instant, with the schedule it was asked of.
+type OnCallAt struct {
+	schedule.OnCall
+	// Definition is the schedule as the configuration has it, with the overrides applied; an
+	// answer's Source indexes its Layers and Overrides.
+	Definition schedule.Schedule
+	// Overrides are the overrides applied, as the workflow keeps them, in the order of
+	// Definition.Overrides.
+	Overrides []workflows.ScheduleOverride
+}
+
+// ScheduleOnCall returns who a schedule of the configuration has on call at an instant: its
+// layers from the configuration, then the overrides given (from its workflow), in order.
+func ScheduleOnCall(cfg *config.Config, id string, overrides []workflows.ScheduleOverride, at time.Time) (OnCallAt, error) {
+	def, ok := cfg.ScheduleDefinition(id)
+	if !ok {
+		return OnCallAt{}, fmt.Errorf("resolve on-call: no schedule %q in the configuration", id)
+	}
+	for _, o := range overrides {
+		def.Overrides = append(def.Overrides, o.Override())
+	}
+	r, err := schedule.NewRoster(def)
+	if err != nil {
+		return OnCallAt{}, fmt.Errorf("resolve on-call of schedule %s: %w", id, err)
+	}
+	return OnCallAt{OnCall: r.At(at), Definition: def, Overrides: overrides}, nil
+}
+
+// onCall returns the person on call for a team at an instant: through the team's schedule in
+// the configuration and the overrides of the schedule's workflow. When the overrides cannot be
+// read, it answers from the layers alone and logs a warning, so that a page still reaches
+// someone.
+func (d Directory) onCall(ctx context.Context, team string, at time.Time) (string, error) {
+	id, ok := d.Config.TeamSchedule(team)
+	if !ok {
+		return "", activities.ErrUnknownTeam
+	}
+	var overrides []workflows.ScheduleOverride
+	if d.Overrides != nil {
+		all, err := d.Overrides.Overrides(ctx, id)
+		if err != nil {
+			d.logger().Warn("answering who is on call from the configuration's layers alone", "team", team, "schedule", id, "err", err)
+		}
+		overrides = KnownOverrides(d.Config, all, func(o workflows.ScheduleOverride) {
+			d.logger().Warn("ignoring an override of a person no longer in the configuration", "schedule", id, "override", o.ID, "person", o.Person)
+		})
+	}
+	answer, err := ScheduleOnCall(d.Config, id, overrides, at)
+	if err != nil && len(overrides) > 0 {
+		// Overrides the schedule package rejects must not stop the page: answer from the
+		// layers.
+		d.logger().Warn("answering who is on call from the configuration's layers alone", "team", team, "schedule", id, "err", err)
+		answer, err = ScheduleOnCall(d.Config, id, nil, at)
+	}
+	if err != nil {
+		return "", err
+	}
+	if answer.Person == "" {
+		return "", fmt.Errorf("nobody is on call on schedule %s at %s", id, at.UTC().Format(time.RFC3339))
+	}
+	return answer.Person, nil
+}
+
+// KnownOverrides returns the overrides whose person the configuration knows, in order, and calls
+// ignored (if not nil) with each of the others: a person removed from the file is never put on
+// call.
+func KnownOverrides(cfg *config.Config, overrides []workflows.ScheduleOverride, ignored func(workflows.ScheduleOverride)) []workflows.ScheduleOverride {
+	var out []workflows.ScheduleOverride
+	for _, o := range overrides {
+		if _, ok := cfg.Person(o.Person); ok {
+			out = append(out, o)
+		} else if ignored != nil {
+			ignored(o)
+		}
+	}
+	return out
+}
+
+// newDirectory returns the configuration as the activities' directory, reading the schedules'
+// overrides through Temporal when the settings have a client.
+func newDirectory(s Settings) Directory {
+	d := Directory{Config: s.Config, Logger: s.Logger}
+	if s.Temporal != nil {
+		d.Overrides = ScheduleOverrides{Temporal: s.Temporal}
+	}
+	return d
+}
+
+func (d Directory) logger() *slog.Logger {
+	if d.Logger != nil {
+		return d.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
