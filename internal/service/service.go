@@ -174,7 +174,7 @@ func Start(ctx context.Context, opts Options) (*Service, error) {
 			return nil, err
 		}
 		w = worker.New(opts.Client, acts)
-		if err := worker.AddRunbooks(context.Background(), w, acts, worker.RunbookSettings{Logger: logger}); err != nil {
+		if err := worker.AddRunbooks(ctx, w, acts, worker.RunbookSettings{Logger: logger}); err != nil {
 			return nil, err
 		}
 	}

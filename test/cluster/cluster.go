@@ -272,12 +272,10 @@ func (c *Cluster) startTemporal(ctx context.Context) error {
 			if err := p.Start(); err != nil {
 				return err
 			}
-			// The first process writes the cluster's metadata to the new database; the others
-			// would race it and exit, so they start once it listens.
-			if len(c.Temporal) == 0 {
-				if err := p.waitListening(ctx); err != nil {
-					return fmt.Errorf("%w\n%s", err, tail(p.Log(), 40))
-				}
+			// Each process checks and updates the cluster's metadata record as it starts; two
+			// starting at once can both try, and the loser exits. So they start one at a time.
+			if err := p.waitListening(ctx); err != nil {
+				return fmt.Errorf("%w\n%s", err, tail(p.Log(), 40))
 			}
 			c.Temporal = append(c.Temporal, p)
 			if k.kind == "frontend" {
@@ -286,11 +284,6 @@ func (c *Cluster) startTemporal(ctx context.Context) error {
 		}
 	}
 	c.balancer.setBackends(frontends)
-	for _, p := range c.Temporal {
-		if err := p.waitListening(ctx); err != nil {
-			return fmt.Errorf("%w\n%s", err, tail(p.Log(), 40))
-		}
-	}
 	return c.prepareNamespace(ctx)
 }
 
