@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -24,6 +23,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/firebreak-dev/firebreak/internal/httplimit"
 )
 
 // Defaults of Options' zero values.
@@ -120,35 +121,12 @@ func (c limitClient) Do(r *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	resp.Body = &limitedBody{rc: resp.Body, left: c.max}
+	resp.Body = httplimit.Body(resp.Body, c.max, errBodyTooLarge)
 	return resp, nil
 }
 
 // errBodyTooLarge is what reading a response body past the limit returns.
 var errBodyTooLarge = errors.New("response body exceeds 8 MB")
-
-type limitedBody struct {
-	rc   io.ReadCloser
-	left int64
-}
-
-func (b *limitedBody) Read(p []byte) (int, error) {
-	if b.left <= 0 {
-		var one [1]byte
-		if n, _ := b.rc.Read(one[:]); n > 0 {
-			return 0, errBodyTooLarge
-		}
-		return 0, io.EOF
-	}
-	if int64(len(p)) > b.left {
-		p = p[:b.left]
-	}
-	n, err := b.rc.Read(p)
-	b.left -= int64(n)
-	return n, err
-}
-
-func (b *limitedBody) Close() error { return b.rc.Close() }
 
 // maxKeyLen bounds idempotency keys, which go into tags and descriptions.
 const maxKeyLen = 200

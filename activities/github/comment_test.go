@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/firebreak-dev/firebreak/internal/httplimit"
 )
 
 func TestCommentGitHubIssue(t *testing.T) {
@@ -145,7 +147,7 @@ func TestLimitedBody(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b := &limitedBody{rc: nopCloser{strings.NewReader(tt.body)}, left: tt.max}
+			b := httplimit.Body(nopCloser{strings.NewReader(tt.body)}, tt.max, errBodyTooLarge)
 			var got strings.Builder
 			buf := make([]byte, 2)
 			var err error
