@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/firebreak-dev/firebreak/activities/notify"
+	"github.com/firebreak-dev/firebreak/incident"
 	"github.com/firebreak-dev/firebreak/policies"
 )
 
@@ -31,13 +32,21 @@ type Activities struct {
 	UIURL string
 	// Bridge returns the video bridge URL of the incident with a key; nil means no bridge.
 	Bridge func(key string) string
+	// Chat is the chat system incident channels open in and their events are posted to
+	// (channels.go); nil means none: the channel is only named and announced.
+	Chat *Chat
 	// Notifiers deliver pages and updates, by notifier ID as people's notify lists name them.
 	Notifiers map[string]notify.Notifier
 	Tracker   Tracker
-	Metrics   *Metrics
-	Logger    *slog.Logger
+	// StatusPage pushes public updates to a hosted status page; nil pushes nothing.
+	StatusPage StatusPusher
+	Metrics    *Metrics
+	Logger     *slog.Logger
 	// Now is the clock used for on-call rotations and working hours; nil means time.Now.
 	Now func() time.Time
+	// Location is the organisation's time zone, in which the engagement policy sees the time of
+	// day; nil means UTC.
+	Location *time.Location
 	// Namespace is the Temporal namespace, for links to the Web UI.
 	Namespace string
 	// Heartbeats and Alerts serve missed heartbeats (heartbeat.go): the configured heartbeats,
@@ -58,6 +67,15 @@ type Directory interface {
 	Service(id string) (Service, bool)
 	// People returns the ID of everyone who can be paged, in any order.
 	People() []string
+	// Explain returns who a team's or a schedule's target has on call at an instant, why (the
+	// layer or override) and until when (page.go); when nobody is, the person is empty and Until
+	// is when that changes.
+	Explain(t incident.Target, at time.Time) (OnCallReason, error)
+	// NotificationRules returns a person's contact methods with their delays after a page, and
+	// whether the person exists.
+	NotificationRules(person string) ([]NotificationRule, bool)
+	// EscalationPolicy returns a configured escalation policy, and whether it exists.
+	EscalationPolicy(id string) (incident.EscalationPolicy, bool)
 }
 
 // ErrUnknownTeam is what a Directory's OnCall returns for a team it does not know.
@@ -73,6 +91,10 @@ type Service struct {
 	EscalationTeam string
 	CustomerFacing bool
 	AckTimeout     time.Duration
+	// EscalationPolicy names the configured escalation policy the service pages through, and
+	// AfterHoursEscalationPolicy the one outside the working hours ("" for the same).
+	EscalationPolicy           string
+	AfterHoursEscalationPolicy string
 }
 
 // Decider evaluates a named policy decision for an input and decodes its answer into out.

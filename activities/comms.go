@@ -17,6 +17,8 @@ const (
 	StageResolved      = "resolved"
 	// StageFalseAlarm closes an incident that was never confirmed: internal only.
 	StageFalseAlarm = "false-alarm"
+	// StageUpdate is a status update a responder posted: their texts, or the templates.
+	StageUpdate = "update"
 )
 
 // CommunicateRequest asks for the internal and external messages of one stage of an incident.
@@ -33,6 +35,11 @@ type CommunicateRequest struct {
 	// Audience limits the messages to incident.AudienceInternal or incident.AudienceExternal;
 	// "" sends both.
 	Audience string `json:"audience,omitempty"`
+	// Public and Internal are a status update's texts (StageUpdate); each empty one is the
+	// stage's template. Step tells one update from another in idempotency keys.
+	Public   string `json:"public,omitempty"`
+	Internal string `json:"internal,omitempty"`
+	Step     string `json:"step,omitempty"`
 }
 
 // Communicate writes the stage's internal and external messages from the domain's templates and
@@ -53,9 +60,11 @@ func (a *Activities) Communicate(ctx context.Context, req CommunicateRequest) ([
 	for _, m := range messages {
 		if err := a.broadcast(ctx, notify.Message{
 			Kind:           "update",
-			IdempotencyKey: req.WorkflowID + "/communicate/" + req.Stage + "/" + m.Audience,
+			IdempotencyKey: CommunicateKey(req) + "/" + m.Audience,
 			IncidentID:     req.WorkflowID,
 			Severity:       string(req.Severity),
+			Service:        req.Service,
+			Audience:       m.Audience,
 			Subject:        safetext.Line(fmt.Sprintf("%s update (%s): %s", m.Audience, req.Stage, req.Title)),
 			Text:           m.Text,
 		}); err != nil {
@@ -96,6 +105,16 @@ func (a *Activities) compose(req CommunicateRequest) (internal, external string,
 			req.ResolvedAt.UTC().Format(time.RFC3339), support, req.Resolution)
 		external = fmt.Sprintf("The incident affecting %s has been resolved and service is restored. "+
 			"A review of what happened will follow.", name)
+	case StageUpdate:
+		internal = fmt.Sprintf("Update on the incident affecting %s (%s): the response is under way. "+
+			"We will send another update as soon as there is news.", joinAnd(append([]string{name}, features...)), req.Title)
+		external = fmt.Sprintf("We are continuing to work on the incident affecting %s. We will post another update here soon.", name)
+		if t := strings.TrimSpace(req.Internal); t != "" {
+			internal = t
+		}
+		if t := strings.TrimSpace(req.Public); t != "" {
+			external = t
+		}
 	case StageFalseAlarm:
 		if req.ResolvedAt == nil {
 			return "", "", badInput("communicate %s: resolved_at is required", req.Stage)
@@ -107,6 +126,16 @@ func (a *Activities) compose(req CommunicateRequest) (internal, external string,
 		return "", "", badInput("communicate: unknown stage %q", safetext.Line(req.Stage))
 	}
 	return safetext.Line(internal), safetext.Line(external), nil
+}
+
+// CommunicateKey is the idempotency key of a stage's messages, to which each message adds its
+// audience: the workflow ID, the stage, and for a status update its step.
+func CommunicateKey(req CommunicateRequest) string {
+	key := req.WorkflowID + "/communicate/" + req.Stage
+	if req.Step != "" {
+		key += "/" + req.Step
+	}
+	return key
 }
 
 // joinAnd joins words as English does: "a", "a and b", "a, b and c".

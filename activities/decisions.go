@@ -49,8 +49,8 @@ func (a *Activities) AssessSeverity(ctx context.Context, req SeverityRequest) (S
 	return out, nil
 }
 
-// EngagementRequest asks the engagement, escalation, targets and confirmation policies who to
-// engage, by when, and when customers may hear of the incident.
+// EngagementRequest asks the engagement, escalation, targets, confirmation and communication
+// policies who to engage, by when, when customers may hear of the incident and how often.
 type EngagementRequest struct {
 	Service  string            `json:"service"`
 	Type     string            `json:"type"`
@@ -60,8 +60,8 @@ type EngagementRequest struct {
 	Source string `json:"source"`
 }
 
-// DecideEngagement evaluates the engagement, escalation, targets and confirmation policies into
-// one plan. The working-hours clock is read here, never in the workflow.
+// DecideEngagement evaluates the engagement, escalation, targets, confirmation and communication
+// policies into one plan. The working-hours clock is read here, never in the workflow.
 func (a *Activities) DecideEngagement(ctx context.Context, req EngagementRequest) (incident.EngagementPlan, error) {
 	svc, _ := a.Directory.Service(req.Service)
 	now := a.now()
@@ -73,8 +73,10 @@ func (a *Activities) DecideEngagement(ctx context.Context, req EngagementRequest
 			"incident": incidentFacts,
 			"service": map[string]any{
 				"id": req.Service, "team": svc.Team, "escalation_team": svc.EscalationTeam,
-				"customer_facing": svc.CustomerFacing,
+				"customer_facing": svc.CustomerFacing, "escalation_policy": svc.EscalationPolicy,
+				"after_hours_escalation_policy": svc.AfterHoursEscalationPolicy,
 			},
+			"clock": a.clockFacts(now, inWorkingHours),
 		},
 		string(policies.Targets): map[string]any{"severity": req.Severity},
 	}
@@ -108,6 +110,16 @@ func (a *Activities) DecideEngagement(ctx context.Context, req EngagementRequest
 	if err := a.Policies.Decide(ctx, policies.Confirmation, inputs[string(policies.Confirmation)], &confirm); err != nil {
 		return incident.EngagementPlan{}, policyError(policies.Confirmation, err)
 	}
+	inputs[string(policies.Communication)] = map[string]any{"incident": incidentFacts}
+	var talk policies.CommunicationDecision
+	if err := a.Policies.Decide(ctx, policies.Communication, inputs[string(policies.Communication)], &talk); err != nil {
+		return incident.EngagementPlan{}, policyError(policies.Communication, err)
+	}
+	if talk.PublicUpdateEverySeconds < 0 || talk.RemindCommanderAfterSeconds < 0 {
+		return incident.EngagementPlan{}, policyError(policies.Communication,
+			fmt.Errorf("public_update_every_seconds %d and remind_commander_after_seconds %d must not be negative",
+				talk.PublicUpdateEverySeconds, talk.RemindCommanderAfterSeconds))
+	}
 	if len(who.Tiers) == 0 || len(when.AckTimeoutSeconds) == 0 {
 		return incident.EngagementPlan{}, policyError(policies.Engagement, fmt.Errorf("plan engages nobody"))
 	}
@@ -124,7 +136,7 @@ func (a *Activities) DecideEngagement(ctx context.Context, req EngagementRequest
 		CommanderDeadline: seconds(when.CommanderDeadlineSeconds),
 		ResponseTarget:    seconds(targets.ResponseTargetSeconds),
 		ResolutionTarget:  seconds(targets.ResolutionTargetSeconds),
-		Reasons:           slices.Concat(who.Reasons, when.Reasons, endReasons, targets.Reasons, confirm.Reasons),
+		Reasons:           slices.Concat(who.Reasons, when.Reasons, endReasons, targets.Reasons, confirm.Reasons, talk.Reasons),
 		PolicyRevision:    a.Policies.Revision(),
 		LadderEnd:         end,
 		Confirmation: incident.Confirmation{
@@ -132,12 +144,19 @@ func (a *Activities) DecideEngagement(ctx context.Context, req EngagementRequest
 			AfterFiring:                seconds(confirm.AfterFiringSeconds),
 			PauseDuringFalseAlarmGrace: confirm.PausePagingDuringFalseAlarmGrace,
 		},
+		Updates: incident.UpdateCadence{
+			Every:                seconds(talk.PublicUpdateEverySeconds),
+			Posters:              talk.PublicUpdateRoles,
+			RemindCommanderAfter: seconds(talk.RemindCommanderAfterSeconds),
+		},
+		StatusPage:   a.StatusPage != nil,
 		People:       a.people(),
 		PolicyInputs: inputs,
 	}
 	for _, s := range when.AckTimeoutSeconds {
 		plan.AckTimeouts = append(plan.AckTimeouts, seconds(s))
 	}
+	a.applyEscalationPolicy(&plan, who.EscalationPolicy)
 	if when.DeferToWorkingHours {
 		start := a.nextWorkingHours(now)
 		plan.DeferUntil = &start

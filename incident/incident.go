@@ -36,6 +36,9 @@ const (
 	PhaseEscalate    Phase = "escalate"
 	PhaseDelegate    Phase = "delegate"
 	PhaseResolve     Phase = "resolve"
+	// PhaseReview follows the seven: the impact is over, and the incident takes notes and
+	// follow-up actions until its review is closed.
+	PhaseReview Phase = "review"
 )
 
 // Status is where an incident stands for responders.
@@ -175,16 +178,21 @@ type Metrics struct {
 	EscalationsByDeadline int           `json:"escalations_by_deadline"`
 }
 
-// Target is someone a policy engages: a team's current on-call person or a named person.
+// Target is someone a policy engages: a team's current on-call person, a schedule's, or a
+// named person.
 type Target struct {
-	Team   string `json:"team,omitempty"`
-	Person string `json:"person,omitempty"`
+	Team     string `json:"team,omitempty"`
+	Person   string `json:"person,omitempty"`
+	Schedule string `json:"schedule,omitempty"`
 }
 
 // String names the target for people.
 func (t Target) String() string {
-	if t.Person != "" {
+	switch {
+	case t.Person != "":
 		return t.Person
+	case t.Schedule != "":
+		return "schedule " + t.Schedule
 	}
 	return "team " + t.Team
 }
@@ -206,12 +214,21 @@ type EngagementPlan struct {
 	LadderEnd LadderEnd `json:"ladder_end"`
 	// Confirmation decides when customers may hear about the incident.
 	Confirmation Confirmation `json:"confirmation"`
+	// Updates is how often customers hear from us, and who posts and is reminded.
+	Updates UpdateCadence `json:"updates,omitzero"`
+	// StatusPage is set when public updates are pushed to a hosted status page.
+	StatusPage bool `json:"status_page,omitempty"`
 	// People are the IDs of everyone the organisation knows, sorted: only they may act on the
 	// incident, and only they may be given a role.
 	People []string `json:"people,omitempty"`
 	// PolicyInputs are the inputs each policy decided on, by decision name, so a reviewer can
 	// reproduce the plan with `firebreak policy eval`.
 	PolicyInputs map[string]any `json:"policy_inputs,omitempty"`
+	// EscalationPolicy is the configured escalation policy the tiers come from, "" for the
+	// engagement policy's teams; OnEmpty and AckReminder are its rules (escalation.go).
+	EscalationPolicy string        `json:"escalation_policy,omitempty"`
+	OnEmpty          string        `json:"on_empty,omitempty"`
+	AckReminder      time.Duration `json:"ack_reminder,omitempty"`
 }
 
 // LadderEnd is the escalation policy's answer to "what now?" when every level of every round
@@ -256,6 +273,14 @@ type Channels struct {
 	BridgeURL string `json:"bridge_url"`
 	Topic     string `json:"topic"`
 	UIURL     string `json:"ui_url"`
+	// InChat is set when a chat system opened the channel, so events are posted to it.
+	InChat bool `json:"in_chat,omitempty"`
+	// ChannelID is the chat system's ID of the channel (Slack's C0123), which posts to it
+	// need; "" when no chat system created it.
+	ChannelID string `json:"channel_id,omitempty"`
+	// Problems are what went wrong for good once the channel was open, such as a responder
+	// the chat refused to invite; at most a few short lines, for the timeline.
+	Problems []string `json:"problems,omitempty"`
 }
 
 // MoreSevereThan reports whether s is more severe than other; an unknown severity is less severe

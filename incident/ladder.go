@@ -28,6 +28,7 @@ func (s *State) Engage(now time.Time, plan EngagementPlan) (deferred bool) {
 	s.Level, s.Round, s.LadderExhausted, s.LadderPaused = 0, 0, false, false
 	s.AckDeadline, s.DeferredUntil, s.LadderEndDue = nil, nil, nil
 	s.LadderEndPages = 0
+	s.Escalation.LevelPeople, s.Escalation.HandoffDue = nil, nil
 	if plan.CommanderTeam != "" && plan.CommanderDeadline > 0 && s.Roles[RoleCommander] == "" && s.CommanderDue == nil {
 		s.CommanderDue = at(now.Add(plan.CommanderDeadline))
 	}
@@ -47,6 +48,7 @@ func (s *State) Engage(now time.Time, plan EngagementPlan) (deferred bool) {
 func (s *State) PageLevel(now time.Time, level int) {
 	s.Level = level
 	s.AckDeadline = nil
+	s.Escalation.HandoffDue = nil
 	if s.Status == StatusTriggered {
 		s.AckDeadline = at(now.Add(s.Plan.AckTimeouts[level-1]))
 	}

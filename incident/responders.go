@@ -188,10 +188,10 @@ func (s *State) CheckResolve(by, summary string) error {
 // plan's targets, and the incident takes notes until CloseAt, the end of the review window.
 func (s *State) Resolve(now time.Time, by, summary string) string {
 	now = now.UTC()
-	s.ResolvedAt, s.Resolution = &now, summary
+	s.ResolvedAt, s.Resolution, s.ResolvedBy = &now, summary, by
 	s.Status = StatusResolved
 	s.AckDeadline, s.DeferredUntil, s.CommanderDue, s.FalseAlarmDue = nil, nil, nil, nil
-	s.ConfirmDue, s.LadderEndDue, s.LadderPaused = nil, nil, false
+	s.ConfirmDue, s.LadderEndDue, s.LadderPaused, s.UpdateDue = nil, nil, false, nil
 	s.CloseAt = at(now.Add(ReviewWindow))
 	s.Metrics.TimeToResolve = now.Sub(s.StartedAt)
 	s.Metrics.ResponseTarget, s.Metrics.ResolutionTarget = s.Plan.ResponseTarget, s.Plan.ResolutionTarget
@@ -220,6 +220,7 @@ func (s *State) Confirm(now time.Time, why string) bool {
 	}
 	s.ConfirmedAt = at(now)
 	s.Record(now, "confirm", "", "confirmed: "+why)
+	s.armUpdateDue(now)
 	return true
 }
 

@@ -52,6 +52,8 @@ const (
 	DeadlineConfirm      Deadline = "confirm"
 	DeadlineLadderEnd    Deadline = "ladder-end"
 	DeadlineClose        Deadline = "close"
+	DeadlineUpdate       Deadline = "update"
+	DeadlineReview       Deadline = "review"
 )
 
 // State is everything an incident knows about itself. The workflow's query returns it and
@@ -65,6 +67,8 @@ type State struct {
 	Title      string            `json:"title"`
 	Labels     map[string]string `json:"labels,omitempty"`
 	StartedAt  time.Time         `json:"started_at"`
+	// Private keeps the incident off the public status page and its feed, whatever happens.
+	Private bool `json:"private,omitempty"`
 
 	Phase  Phase  `json:"phase"`
 	Status Status `json:"status"`
@@ -76,7 +80,15 @@ type State struct {
 	PolicyRevision  string            `json:"policy_revision"`
 
 	Tracking TrackingRecord `json:"tracking"`
-	Channels Channels       `json:"channels"`
+	// TrackedThrough and PostedThrough count the timeline entries (of this run and earlier ones)
+	// considered for the tracking record and the channel; TrackingClosed is set once the record
+	// was closed.
+	TrackedThrough int      `json:"tracked_through,omitempty"`
+	PostedThrough  int      `json:"posted_through,omitempty"`
+	TrackingClosed bool     `json:"tracking_closed,omitempty"`
+	Channels       Channels `json:"channels"`
+	// StatuspageID is the incident's ID on the hosted status page it is pushed to.
+	StatuspageID string `json:"statuspage_id,omitempty"`
 
 	Plan            EngagementPlan `json:"plan"`
 	Engagement      int            `json:"engagement"` // increments whenever the plan is re-decided
@@ -90,7 +102,9 @@ type State struct {
 	LadderEndPages int        `json:"ladder_end_pages,omitempty"`
 	LadderEndDue   *time.Time `json:"ladder_end_due,omitempty"`
 	// LadderPaused is set while the ladder waits out the false-alarm grace period.
-	LadderPaused   bool        `json:"ladder_paused,omitempty"`
+	LadderPaused bool `json:"ladder_paused,omitempty"`
+	// Escalation is what paging through an escalation policy keeps (escalation.go).
+	Escalation     Escalation  `json:"escalation,omitzero"`
 	Responders     []Responder `json:"responders"`
 	AcknowledgedAt *time.Time  `json:"acknowledged_at,omitempty"`
 	AcknowledgedBy string      `json:"acknowledged_by,omitempty"`
@@ -99,6 +113,10 @@ type State struct {
 	// ConfirmDue is when firing alerts will confirm it.
 	ConfirmedAt *time.Time `json:"confirmed_at,omitempty"`
 	ConfirmDue  *time.Time `json:"confirm_due,omitempty"`
+	// UpdateDue is when the next public update is due; UpdateReminders counts the reminders
+	// sent since the last one.
+	UpdateDue       *time.Time `json:"update_due,omitempty"`
+	UpdateReminders int        `json:"update_reminders,omitempty"`
 
 	Roles    map[Role]string `json:"roles"`
 	Timeline []Entry         `json:"timeline"`
@@ -118,10 +136,17 @@ type State struct {
 
 	ResolvedAt *time.Time `json:"resolved_at,omitempty"`
 	Resolution string     `json:"resolution,omitempty"`
+	ResolvedBy string     `json:"resolved_by,omitempty"`
 	FalseAlarm bool       `json:"false_alarm,omitempty"`
 	// CloseAt is when a resolved incident stops taking notes and its workflow completes.
 	CloseAt *time.Time `json:"close_at,omitempty"`
-	Metrics Metrics    `json:"metrics"`
+	// FollowUps are the actions the review asks for, each with an owner.
+	FollowUps []FollowUp `json:"follow_ups,omitempty"`
+	// ReviewDue is when the review meeting should have been held; ReviewClosedAt is when the
+	// review was closed.
+	ReviewDue      *time.Time `json:"review_due,omitempty"`
+	ReviewClosedAt *time.Time `json:"review_closed_at,omitempty"`
+	Metrics        Metrics    `json:"metrics"`
 }
 
 // Opening describes a new incident.
@@ -130,6 +155,8 @@ type Opening struct {
 	Labels                                        map[string]string
 	Impact                                        Impact
 	Override                                      *SeverityOverride
+	// Private keeps the incident off the public status page.
+	Private bool
 }
 
 // New returns the state of an incident opened at now.
@@ -147,6 +174,7 @@ func New(o Opening, now time.Time) State {
 		Status:     StatusTriggered,
 		Impact:     o.Impact,
 		Override:   o.Override,
+		Private:    o.Private,
 		Roles:      map[Role]string{},
 	}
 }
@@ -186,6 +214,9 @@ func (s *State) NextDeadline() (time.Time, Deadline, bool) {
 	consider(s.ConfirmDue, DeadlineConfirm)
 	consider(s.LadderEndDue, DeadlineLadderEnd)
 	consider(s.CloseAt, DeadlineClose)
+	s.escalationDeadlines(consider)
+	consider(s.UpdateDue, DeadlineUpdate)
+	consider(s.ReviewDue, DeadlineReview)
 	return at, what, what != ""
 }
 

@@ -4,9 +4,10 @@
 #   Decides whether a runbook step needs an approval before it runs, from whom, how many
 #   distinct approvers, how long to wait and what happens when nobody answers in time; and
 #   whether the step only plans (dry run) in its environment. Input: the step's action and
-#   whether it changes anything outside Firebreak (mutating), whether the runbook asks for an
-#   approval (requested), the target environment, the incident's severity and who asked for
-#   the run (requester). Steps that change nothing need no approval unless the runbook asks.
+#   whether the catalog says it changes anything outside Firebreak (mutating; this policy
+#   decides from the action itself), whether the runbook asks for an approval (requested), the
+#   target environment, the incident's severity and who asked for the run (requester). Steps
+#   that change nothing, or only post a message, need no approval unless the runbook asks.
 #   In production: sev1 waits 10 minutes for the commander, then escalates; sev2 and sev3 wait
 #   15 minutes for the commander or the tech lead, then reject. Outside production, a step the
 #   runbook asks approval for waits 15 minutes for the commander and is approved when nobody
@@ -70,8 +71,9 @@ severity := input.severity if input.severity in {"sev1", "sev2", "sev3"}
 
 else := "sev1"
 
-mutating if input.mutating == true
-
+# Every action but the harmless ones counts as mutating, whatever input.mutating says: an
+# unknown action fails safe, and notify, which the catalog marks mutating because it posts,
+# only posts a message.
 mutating if not input.action in harmless_actions
 
 default mutating := false

@@ -60,6 +60,11 @@ test_harmless_actions_need_no_approval_even_in_production if {
 	}
 }
 
+test_notify_needs_no_approval_though_the_catalog_marks_it_mutating if {
+	d := approval.decision with input as object.union(step("notify", "production", "sev1"), {"mutating": true})
+	not d.needed
+}
+
 test_the_approval_action_always_asks if {
 	d := approval.decision with input as object.union(step("approval", "staging", "sev3"), {"mutating": false})
 	d.needed

@@ -19,10 +19,13 @@ type SeverityDecision struct {
 // is needed), the targets paged at the ladder's end when nobody acknowledged any level, and the
 // reasons.
 type EngagementDecision struct {
-	Tiers         [][]incident.Target `json:"tiers"`
-	CommanderTeam string              `json:"commander_team"`
-	LadderEnd     []incident.Target   `json:"ladder_end"`
-	Reasons       []string            `json:"reasons"`
+	// EscalationPolicy names the configured escalation policy whose levels replace Tiers; ""
+	// pages Tiers.
+	EscalationPolicy string              `json:"escalation_policy,omitempty"`
+	Tiers            [][]incident.Target `json:"tiers"`
+	CommanderTeam    string              `json:"commander_team"`
+	LadderEnd        []incident.Target   `json:"ladder_end"`
+	Reasons          []string            `json:"reasons"`
 }
 
 // EscalationDecision is the escalation decision (data.firebreak.escalation.decision): one
@@ -90,6 +93,17 @@ type ApprovalDecision struct {
 	OnTimeout   string   `json:"on_timeout"`
 	DryRun      bool     `json:"dry_run"`
 	Reasons     []string `json:"reasons"`
+}
+
+// CommunicationDecision is the communication decision (data.firebreak.communication.decision):
+// how often a public update is due in seconds (0: no cadence), the incident roles that may post
+// one (empty: anyone the organisation knows), how many seconds after the first reminder of an
+// overdue update the commander is reminded, and the reasons.
+type CommunicationDecision struct {
+	PublicUpdateEverySeconds    int             `json:"public_update_every_seconds"`
+	PublicUpdateRoles           []incident.Role `json:"public_update_roles"`
+	RemindCommanderAfterSeconds int             `json:"remind_commander_after_seconds"`
+	Reasons                     []string        `json:"reasons"`
 }
 
 // What an approval's timeout leads to.

@@ -6,7 +6,11 @@
 #   Security incidents engage the security team at every tier. Sev1 and sev2 need an
 #   incident commander. When nobody acknowledges the whole ladder, its end pages the last
 #   tier and the commander team (sev1 and sev2) or the commander team alone (sev3). A
-#   missing or unknown severity is treated as sev1.
+#   missing or unknown severity is treated as sev1. A service that names an escalation
+#   policy pages through that policy's levels instead of the tiers (its after-hours policy
+#   when the clock says the organisation is not at work), except in a security incident,
+#   which pages the tiers with the security team. The clock also has the weekday and hour in
+#   the organisation's time zone, for rules that choose by the time of day.
 package firebreak.engagement
 
 severities := {"sev1", "sev2", "sev3"}
@@ -21,11 +25,13 @@ commanders := "incident-commanders"
 # METADATA
 # title: Engagement decision
 # description: |
-#   The tiers of targets to page in order, the team that provides the incident
-#   commander ("" when none is needed), the targets paged at the ladder's end when
-#   nobody acknowledged any tier, and the reasons for each.
+#   The configured escalation policy whose levels are paged ("" to page the tiers), the
+#   tiers of targets to page in order, the team that provides the incident commander
+#   ("" when none is needed), the targets paged at the ladder's end when nobody
+#   acknowledged any tier, and the reasons for each.
 # entrypoint: true
 default decision := {
+	"escalation_policy": "",
 	"tiers": [
 		[{"team": "operations"}],
 		[{"team": "operations"}],
@@ -37,6 +43,7 @@ default decision := {
 }
 
 decision := {
+	"escalation_policy": escalation_policy,
 	"tiers": tiers,
 	"commander_team": commander_team,
 	"ladder_end": ladder_end,
@@ -60,6 +67,20 @@ escalation_team := input.service.escalation_team if {
 } else := fallback_team
 
 security if lower(input.incident.type) == "security"
+
+# escalation_policy is the service's escalation policy (its after-hours one outside the
+# working hours), unless the incident is a security one: then the tiers page, with the
+# security team at each. A missing clock counts as working hours.
+escalation_policy := input.service.after_hours_escalation_policy if {
+	after_hours
+	non_empty_string(input.service.after_hours_escalation_policy)
+	not security
+} else := input.service.escalation_policy if {
+	non_empty_string(input.service.escalation_policy)
+	not security
+} else := ""
+
+after_hours if input.clock.working_hours == false
 
 base_tiers := [
 	[owning_team],
@@ -98,6 +119,7 @@ reasons := [reason |
 		security_reason,
 		commander_reason,
 		ladder_end_reason,
+		escalation_policy_reason,
 	]
 	reason != ""
 ]
@@ -131,6 +153,17 @@ commander_reason := sprintf("%s: commander from %s", [severity, commanders]) if 
 ladder_end_reason := sprintf("ladder end: the last tier and the commander team (%s)", [names(ladder_end)]) if {
 	severity in {"sev1", "sev2"}
 } else := sprintf("%s ladder end: the commander team (%s)", [severity, names(ladder_end)])
+
+escalation_policy_reason := sprintf("outside working hours: service after-hours escalation policy %s replaces the tiers", [escalation_policy]) if {
+	escalation_policy != ""
+	escalation_policy == input.service.after_hours_escalation_policy
+	after_hours
+} else := sprintf("service escalation policy %s replaces the tiers", [escalation_policy]) if {
+	escalation_policy != ""
+} else := sprintf("security incident: the tiers page instead of escalation policy %s", [input.service.escalation_policy]) if {
+	non_empty_string(input.service.escalation_policy)
+	security
+} else := ""
 
 # names describes targets for people, e.g. "team payments, person ana".
 names(targets) := concat(", ", [name |

@@ -11,6 +11,7 @@ incident(sev, kind) := {
 
 test_sev1_engages_three_tiers_and_a_commander if {
 	engagement.decision == {
+		"escalation_policy": "",
 		"tiers": [
 			[{"team": "payments"}],
 			[{"team": "payments"}, {"team": "platform"}],
@@ -38,6 +39,7 @@ test_sev2_engages_three_tiers_and_a_commander if {
 
 test_sev3_engages_two_tiers_without_a_commander if {
 	engagement.decision == {
+		"escalation_policy": "",
 		"tiers": [
 			[{"team": "payments"}],
 			[{"team": "payments"}, {"team": "platform"}],
@@ -184,6 +186,7 @@ undefined_targets(_) := [] if false
 
 test_default_decision_engages_operations_and_commanders if {
 	engagement.decision == {
+		"escalation_policy": "",
 		"tiers": [
 			[{"team": "operations"}],
 			[{"team": "operations"}],
@@ -210,4 +213,71 @@ test_no_tier_has_duplicate_targets if {
 			count(tier) == count({target | some target in tier})
 		}
 	}
+}
+
+with_policy(sev, kind) := {
+	"incident": {"service": "checkout", "type": kind, "severity": sev},
+	"service": object.union(payments, {"escalation_policy": "payments-ladder"}),
+	"clock": {"working_hours": false, "weekday": "Sat", "hour": 3},
+}
+
+test_service_escalation_policy_is_engaged if {
+	d := engagement.decision with input as with_policy("sev1", "outage")
+	d.escalation_policy == "payments-ladder"
+	"service escalation policy payments-ladder replaces the tiers" in d.reasons
+	d.commander_team == "incident-commanders"
+}
+
+test_security_incident_pages_the_tiers_not_the_policy if {
+	d := engagement.decision with input as with_policy("sev2", "security")
+	d.escalation_policy == ""
+	d.tiers[0] == [{"team": "payments"}, {"team": "security"}]
+	"security incident: the tiers page instead of escalation policy payments-ladder" in d.reasons
+}
+
+test_no_escalation_policy_pages_the_tiers if {
+	d := engagement.decision with input as incident("sev1", "outage")
+	d.escalation_policy == ""
+	count(d.tiers) == 3
+}
+
+test_blank_escalation_policy_pages_the_tiers if {
+	d := engagement.decision with input as object.union(incident("sev1", "outage"), {"service": object.union(payments, {"escalation_policy": "  "})})
+	d.escalation_policy == ""
+}
+
+test_after_hours_policy_outside_working_hours if {
+	facts := object.union(with_policy("sev2", "outage"), {"service": object.union(payments, {
+		"escalation_policy": "payments-ladder",
+		"after_hours_escalation_policy": "payments-night",
+	})})
+	d := engagement.decision with input as facts
+	d.escalation_policy == "payments-night"
+	"outside working hours: service after-hours escalation policy payments-night replaces the tiers" in d.reasons
+}
+
+test_day_policy_during_working_hours if {
+	facts := object.union(with_policy("sev2", "outage"), {
+		"service": object.union(payments, {
+			"escalation_policy": "payments-ladder",
+			"after_hours_escalation_policy": "payments-night",
+		}),
+		"clock": {"working_hours": true, "weekday": "Mon", "hour": 11},
+	})
+	d := engagement.decision with input as facts
+	d.escalation_policy == "payments-ladder"
+}
+
+test_missing_clock_counts_as_working_hours if {
+	facts := {
+		"incident": {"service": "checkout", "type": "outage", "severity": "sev2"},
+		"service": object.union(payments, {"escalation_policy": "payments-ladder", "after_hours_escalation_policy": "payments-night"}),
+	}
+	d := engagement.decision with input as facts
+	d.escalation_policy == "payments-ladder"
+}
+
+test_no_after_hours_policy_keeps_the_policy_at_night if {
+	d := engagement.decision with input as with_policy("sev2", "outage")
+	d.escalation_policy == "payments-ladder"
 }

@@ -1,7 +1,7 @@
 // Package policies holds Firebreak's Rego decisions (severity, engagement,
-// escalation, targets, routing and confirmation), embedded in the binary, the
-// evaluator that prepares each decision once and answers it for any input, and
-// the Go types the decisions decode into.
+// escalation, targets, routing, confirmation, approval and communication),
+// embedded in the binary, the evaluator that prepares each decision once and
+// answers it for any input, and the Go types the decisions decode into.
 //
 // Every decision's entry point is data.firebreak.<name>.decision and yields one
 // object that includes "reasons", the human-readable explanation of the result.
@@ -32,11 +32,14 @@ const (
 	// Approval decides whether a runbook step needs an approval, from whom, how
 	// long to wait, and whether the step only plans.
 	Approval Name = "approval"
+	// Communication decides how often a public update is due, who may post one, and
+	// when the commander is reminded of an overdue one.
+	Communication Name = "communication"
 )
 
 // Names returns every decision in a fixed order.
 func Names() []Name {
-	return []Name{Severity, Engagement, Escalation, Targets, Routing, Confirmation, Approval}
+	return []Name{Severity, Engagement, Escalation, Targets, Routing, Confirmation, Approval, Communication}
 }
 
 // entryPoint returns the query that evaluates the decision.

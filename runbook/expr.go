@@ -1,6 +1,7 @@
 package runbook
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -411,11 +412,15 @@ func (e *expr) eval(vars map[string]any) (ref.Val, error) {
 	return v, nil
 }
 
+// ErrStepNotRun is wrapped by the error of an expression that uses the output of a step that was
+// skipped or has not run yet, as when a run is planned before any step runs.
+var ErrStepNotRun = errors.New("the step was skipped or has not run")
+
 // missingVar explains a variable without a value.
 func missingVar(name string) error {
 	if rest, ok := strings.CutPrefix(name, rootSteps+"."); ok {
 		id, output, _ := strings.Cut(rest, ".outputs.")
-		return fmt.Errorf("step %q has no output %q: the step was skipped or has not run", id, output)
+		return fmt.Errorf("step %q has no output %q: %w", id, output, ErrStepNotRun)
 	}
 	if rest, ok := strings.CutPrefix(name, rootParams+"."); ok {
 		return fmt.Errorf("param %q has no value", rest)

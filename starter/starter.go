@@ -36,7 +36,14 @@ type StartRequest struct {
 	Labels   map[string]string
 	Impact   incident.Impact
 	Override *incident.SeverityOverride
+	// Private keeps the incident off the public status page: the state says so, and so does the
+	// memo (MemoPrivate), so that visibility alone can tell.
+	Private bool
 }
+
+// MemoPrivate is the memo field that marks a private incident; Start sets it, and the workflow's
+// own memo updates keep it.
+const MemoPrivate = "private"
 
 // Started says which incident a start request resolved to.
 type Started struct {
@@ -61,7 +68,7 @@ func (c *Client) Start(ctx context.Context, req StartRequest) (Started, error) {
 	}
 	in := workflows.IncidentInput{
 		Key: req.Key, Source: req.Source, Service: req.Service, Type: req.Type, Title: req.Title,
-		Labels: req.Labels, Impact: req.Impact, Override: req.Override,
+		Labels: req.Labels, Impact: req.Impact, Override: req.Override, Private: req.Private,
 	}
 	if err := in.Validate(); err != nil {
 		return Started{}, err
@@ -74,7 +81,7 @@ func (c *Client) Start(ctx context.Context, req StartRequest) (Started, error) {
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
 		StaticSummary:                            req.Title,
 		StaticDetails:                            fmt.Sprintf("Service **%s**, type **%s**, from %s.", req.Service, req.Type, req.Source),
-		Memo:                                     map[string]any{"title": req.Title},
+		Memo:                                     startMemo(req),
 		TypedSearchAttributes:                    workflows.StartSearchAttributes(req.Service, req.Type),
 	}, workflows.IncidentWorkflowName, in)
 	started := Started{Key: req.Key, WorkflowID: id, URL: c.WorkflowURL(id)}
@@ -88,6 +95,15 @@ func (c *Client) Start(ctx context.Context, req StartRequest) (Started, error) {
 	}
 	started.RunID = run.GetRunID()
 	return started, nil
+}
+
+// startMemo is the memo an incident starts with: its title, and whether it is private.
+func startMemo(req StartRequest) map[string]any {
+	memo := map[string]any{"title": req.Title}
+	if req.Private {
+		memo[MemoPrivate] = true
+	}
+	return memo
 }
 
 // WorkflowURL returns the Temporal Web UI address of a workflow.

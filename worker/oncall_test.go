@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/mocks"
 
 	"github.com/firebreak-dev/firebreak/activities"
+	"github.com/firebreak-dev/firebreak/incident"
 	"github.com/firebreak-dev/firebreak/internal/config"
 	"github.com/firebreak-dev/firebreak/workflows"
 )
@@ -109,7 +110,7 @@ func TestDirectoryOnCall(t *testing.T) {
 		{name: "a team through a named schedule", overrides: &fakeOverrides{}, team: "support", at: monday, want: "carol", wantAsked: []string{"office"}},
 		{
 			name: "nobody on call", overrides: &fakeOverrides{}, team: "support", at: monday.Add(8 * time.Hour),
-			wantErr: "nobody is on call on schedule office at 2025-01-13T18:00:00Z", wantAsked: []string{"office"},
+			wantErr: "nobody is on call on schedule office at 2025-01-13T18:00:00Z until 2025-01-14T09:00:00Z", wantAsked: []string{"office"},
 		},
 		{
 			name:      "an override fills the gap",
@@ -171,5 +172,143 @@ func TestScheduleOverridesQuery(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, tt.want, got)
 		})
+	}
+}
+
+func TestDirectoryExplain(t *testing.T) {
+	cfg, err := config.Parse("firebreak.yaml", []byte(onCallConfig))
+	require.NoError(t, err)
+	monday := time.Date(2025, 1, 13, 10, 0, 0, 0, time.UTC)
+	overrides := &fakeOverrides{bySchedule: map[string][]workflows.ScheduleOverride{"office": {{
+		ID: "o-7", Person: "alice", Replacing: "carol", Start: monday, End: monday.Add(2 * time.Hour), By: "carol",
+	}}}}
+	tests := []struct {
+		name    string
+		target  incident.Target
+		at      time.Time
+		want    activities.OnCallReason
+		wantErr string
+	}{
+		{
+			name: "a team's rotation", target: incident.Target{Team: "payments"}, at: monday,
+			want: activities.OnCallReason{Person: "bob", Schedule: "payments", Until: time.Date(2025, 1, 20, 9, 0, 0, 0, time.UTC),
+				Why: "on call on schedule payments (layer rotation) until 2025-01-20T09:00:00Z"},
+		},
+		{
+			name: "a schedule with an override in force", target: incident.Target{Schedule: "office"}, at: monday.Add(time.Hour),
+			want: activities.OnCallReason{Person: "alice", Schedule: "office", Until: monday.Add(2 * time.Hour),
+				Why: "on call on schedule office (override o-7 by carol, replacing carol) until 2025-01-13T12:00:00Z"},
+		},
+		{
+			name: "nobody on call says until when", target: incident.Target{Schedule: "office"}, at: monday.Add(8 * time.Hour),
+			want: activities.OnCallReason{Schedule: "office", Until: time.Date(2025, 1, 14, 9, 0, 0, 0, time.UTC),
+				Why: "nobody is on call on schedule office at 2025-01-13T18:00:00Z until 2025-01-14T09:00:00Z"},
+		},
+		{name: "an unknown schedule", target: incident.Target{Schedule: "sales"}, at: monday, wantErr: `schedule "sales" is not in the configuration`},
+		{name: "an unknown team", target: incident.Target{Team: "sales"}, at: monday, wantErr: activities.ErrUnknownTeam.Error()},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Directory{Config: cfg, Overrides: overrides}.Explain(tt.target, tt.at)
+			if tt.wantErr != "" {
+				require.EqualError(t, err, tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tt.want, got)
+		})
+	}
+}
+
+const rulesConfig = `organisation: Test Corp
+people:
+  - id: alice
+    phone: "+393331234567"
+    notification_rules:
+      - notifier: console
+      - notifier: sms
+        after: 2m
+  - id: bob
+notifiers:
+  - id: sms
+    type: sms
+    url: https://api.twilio.com/2010-04-01/Accounts/{username}/Messages.json
+    from: "+15550100"
+    username: AC1
+    secret_env: FIREBREAK_TEST_SMS_TOKEN
+escalation_policies:
+  - id: ladder
+    ack_timeout: 30m
+    on_empty: hold
+    levels:
+      - delay: 5m
+        targets: [{schedule: payments}, {person: bob}]
+teams:
+  - id: payments
+    rotation:
+      start: 2025-01-06T09:00:00Z
+      shift: 168h
+      members: [alice, bob]
+services:
+  - id: checkout
+    team: payments
+    escalation_policy: ladder
+`
+
+func TestDirectoryRulesAndPolicies(t *testing.T) {
+	cfg, err := config.Parse("firebreak.yaml", []byte(rulesConfig))
+	require.NoError(t, err)
+	d := Directory{Config: cfg}
+
+	rules, ok := d.NotificationRules("alice")
+	require.True(t, ok)
+	require.Equal(t, []activities.NotificationRule{{Method: "console"}, {Method: "sms", After: 2 * time.Minute}}, rules)
+	methods, ok := d.ContactMethods("alice")
+	require.True(t, ok)
+	require.Equal(t, []string{"console", "sms"}, methods, "a person with rules is reached by their methods")
+	rules, _ = d.NotificationRules("bob")
+	require.Equal(t, []activities.NotificationRule{{Method: "console"}}, rules)
+	_, ok = d.NotificationRules("mallory")
+	require.False(t, ok)
+
+	p, ok := d.EscalationPolicy("ladder")
+	require.True(t, ok)
+	require.Equal(t, incident.EscalationPolicy{
+		ID: "ladder", OnEmpty: "hold", AckReminder: 30 * time.Minute,
+		Levels: []incident.PolicyLevel{{Delay: 5 * time.Minute, Targets: []incident.Target{{Schedule: "payments"}, {Person: "bob"}}}},
+	}, p)
+	_, ok = d.EscalationPolicy("none")
+	require.False(t, ok)
+	svc, _ := d.Service("checkout")
+	require.Equal(t, "ladder", svc.EscalationPolicy)
+}
+
+func TestNewSMSNeedsItsToken(t *testing.T) {
+	cfg, err := config.Parse("firebreak.yaml", []byte(rulesConfig))
+	require.NoError(t, err)
+	n, _ := cfg.Notifier("sms")
+	t.Setenv("FIREBREAK_TEST_SMS_TOKEN", "")
+	_, err = newSMS(cfg, n)
+	require.EqualError(t, err, "environment variable FIREBREAK_TEST_SMS_TOKEN is empty")
+	t.Setenv("FIREBREAK_TEST_SMS_TOKEN", "token")
+	_, err = newSMS(cfg, n)
+	require.NoError(t, err)
+}
+
+// BenchmarkExplain measures the on-call lookup a level's page makes for one schedule target:
+// the layers from the configuration, one override, and why.
+func BenchmarkExplain(b *testing.B) {
+	cfg, err := config.Parse("firebreak.yaml", []byte(onCallConfig))
+	require.NoError(b, err)
+	monday := time.Date(2025, 1, 13, 10, 0, 0, 0, time.UTC)
+	d := Directory{Config: cfg, Overrides: &fakeOverrides{bySchedule: map[string][]workflows.ScheduleOverride{"office": {{
+		ID: "o-7", Person: "alice", Replacing: "carol", Start: monday, End: monday.Add(2 * time.Hour), By: "carol",
+	}}}}}
+	target := incident.Target{Schedule: "office"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := d.Explain(target, monday.Add(time.Hour)); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

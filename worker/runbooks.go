@@ -82,9 +82,12 @@ type RunbookSettings struct {
 }
 
 // AddRunbooks loads the runbooks and registers on r the runbook workflow, its built-in
-// activities and every action of the catalog. AWS actions use the default credential chain
-// and GitHub actions the token in GITHUB_TOKEN; when either is missing, those actions fail
-// non-retryably at run time saying so, and the worker still starts. Invalid runbooks stop it.
+// activities and every action of the catalog, and registers the incident workflow again with
+// the runbooks at hand (workflows.IncidentWithRunbooks), so that a request to run an unknown
+// runbook or with params that do not fit is rejected before anything is recorded; call it
+// after Register. AWS actions use the default credential chain and GitHub actions the token in
+// GITHUB_TOKEN; when either is missing, those actions fail non-retryably at run time saying so,
+// and the worker still starts. Invalid runbooks stop it.
 func AddRunbooks(ctx context.Context, r sdkworker.Registry, acts *activities.Activities, s RunbookSettings) error {
 	logger := s.Logger
 	if logger == nil {
@@ -94,6 +97,9 @@ func AddRunbooks(ctx context.Context, r sdkworker.Registry, acts *activities.Act
 	if err != nil {
 		return err
 	}
+	r.RegisterWorkflowWithOptions(workflows.IncidentWithRunbooks(set), workflow.RegisterOptions{
+		Name: workflows.IncidentWorkflowName, DisableAlreadyRegisteredCheck: true,
+	})
 	r.RegisterWorkflowWithOptions(workflows.Runbook, workflow.RegisterOptions{Name: workflows.RunbookWorkflowName})
 	r.RegisterActivity(&activities.RunbookActivities{
 		Runbooks: set, Policies: acts.Policies, Directory: acts.Directory, Notifiers: acts.Notifiers,

@@ -17,7 +17,12 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/firebreak-dev/firebreak/activities"
+	"github.com/firebreak-dev/firebreak/activities/chat/receiver"
 	"github.com/firebreak-dev/firebreak/activities/notify"
+	"github.com/firebreak-dev/firebreak/activities/notify/email"
+	"github.com/firebreak-dev/firebreak/activities/notify/slackdm"
+	"github.com/firebreak-dev/firebreak/activities/statuspage"
+	trackgh "github.com/firebreak-dev/firebreak/activities/tracking/github"
 	"github.com/firebreak-dev/firebreak/internal/config"
 	"github.com/firebreak-dev/firebreak/starter/ingest"
 	"github.com/firebreak-dev/firebreak/workflows"
@@ -54,6 +59,22 @@ func NewActivities(s Settings) (*activities.Activities, error) {
 	if err != nil {
 		return nil, err
 	}
+	chat, err := receiver.New(s.Config, nil)
+	if err != nil {
+		return nil, err
+	}
+	tracker, err := newTracker(s)
+	if err != nil {
+		return nil, err
+	}
+	var pusher activities.StatusPusher
+	if a := s.Config.StatusPage.Atlassian; a != nil {
+		p, err := statuspage.New(*a, nil)
+		if err != nil {
+			return nil, fmt.Errorf("status page: %w", err)
+		}
+		pusher = p
+	}
 	metrics, err := activities.NewMetrics(s.Registry)
 	if err != nil {
 		return nil, fmt.Errorf("register metrics: %w", err)
@@ -74,10 +95,13 @@ func NewActivities(s Settings) (*activities.Activities, error) {
 		UIURL:        s.Config.UIURL,
 		Bridge:       s.Config.Bridge,
 		Notifiers:    notifiers,
-		Tracker:      activities.FileTracker{Dir: s.TrackingDir},
+		Chat:         chat,
+		Tracker:      tracker,
+		StatusPage:   pusher,
 		Metrics:      metrics,
 		Logger:       s.Logger,
 		Namespace:    s.Namespace,
+		Location:     s.Config.Location(),
 	}, nil
 }
 
@@ -89,11 +113,18 @@ type Directory struct {
 	Logger    *slog.Logger
 }
 
-// ContactMethods returns the IDs of the notifiers that reach a person, and whether the
-// configuration has the person.
+// ContactMethods returns the IDs of the notifiers that reach a person (those of the person's
+// notification rules when set, otherwise notify), and whether the configuration has the person.
 func (d Directory) ContactMethods(person string) ([]string, bool) {
 	p, ok := d.Config.Person(person)
-	return p.Notify, ok
+	if !ok {
+		return nil, false
+	}
+	var ids []string
+	for _, r := range p.Rules() {
+		ids = append(ids, r.Notifier)
+	}
+	return ids, true
 }
 
 // OnCall returns the ID of the person on call for a team at an instant, through the team's
@@ -107,12 +138,14 @@ func (d Directory) OnCall(team string, at time.Time) (string, error) {
 func (d Directory) Service(id string) (activities.Service, bool) {
 	s, ok := d.Config.Service(id)
 	return activities.Service{
-		Name:           s.Name,
-		Features:       s.Features,
-		Team:           s.Team,
-		EscalationTeam: s.EscalationTeam,
-		CustomerFacing: s.CustomerFacing,
-		AckTimeout:     time.Duration(s.AckTimeout),
+		Name:                       s.Name,
+		Features:                   s.Features,
+		Team:                       s.Team,
+		EscalationTeam:             s.EscalationTeam,
+		CustomerFacing:             s.CustomerFacing,
+		AckTimeout:                 time.Duration(s.AckTimeout),
+		EscalationPolicy:           s.EscalationPolicy,
+		AfterHoursEscalationPolicy: s.AfterHoursEscalationPolicy,
 	}, ok
 }
 
@@ -163,6 +196,32 @@ func newNotifiers(cfg *config.Config, console io.Writer) (map[string]notify.Noti
 		switch n.Type {
 		case "console":
 			notifiers[n.ID] = notifiers["console"]
+		case config.NotifierTypeSMS:
+			sender, err := newSMS(cfg, n)
+			if err != nil {
+				return nil, fmt.Errorf("notifier %s: %w", n.ID, err)
+			}
+			notifiers[n.ID] = sender
+		case config.NotifierTypeEmail:
+			mail, err := newEmail(cfg, n)
+			if err != nil {
+				return nil, fmt.Errorf("notifier %s: %w", n.ID, err)
+			}
+			notifiers[n.ID] = mail
+		case config.NotifierTypeSlack:
+			// Direct messages come from the chat section's Slack bot (config/slackdm.go).
+			token := cfg.Chat.Secret()
+			if token == "" {
+				return nil, fmt.Errorf("notifier %s: environment variable %s is empty", n.ID, cfg.Chat.TokenEnv)
+			}
+			dm, err := slackdm.New(slackdm.Config{Token: token, APIURL: cfg.Chat.APIURL, SlackID: func(id string) (string, bool) {
+				p, ok := cfg.Person(id)
+				return p.SlackID, ok
+			}})
+			if err != nil {
+				return nil, fmt.Errorf("notifier %s: %w", n.ID, err)
+			}
+			notifiers[n.ID] = dm
 		case "webhook":
 			secret := n.SigningSecret()
 			if secret == "" {
@@ -194,4 +253,47 @@ func New(c client.Client, acts *activities.Activities) sdkworker.Worker {
 	})
 	Register(w, acts)
 	return w
+}
+
+// newEmail builds an email notifier: pages to the people's addresses, updates to the stakeholder
+// lists it sends, the SMTP password from the environment.
+func newEmail(cfg *config.Config, n config.Notifier) (*email.Notifier, error) {
+	e := n.Email
+	password := e.Password(os.LookupEnv)
+	if e.Username != "" && password == "" {
+		return nil, fmt.Errorf("environment variable %s is empty", e.PasswordEnv)
+	}
+	return email.New(email.Config{
+		Addr: e.SMTP, From: e.From, NoStartTLS: e.StartTLS == config.StartTLSOff,
+		Username: e.Username, Password: password,
+		Timeout: time.Duration(e.Timeout), MaxBodyBytes: e.MaxBodyBytes,
+		People: func(id string) (email.Person, bool) {
+			p, ok := cfg.Person(id)
+			return email.Person{Name: p.Name, Address: p.Email}, ok
+		},
+		Stakeholders: func(service, severity, audience string) []string {
+			return cfg.Stakeholders(n.ID, service, severity, audience)
+		},
+	})
+}
+
+// newTracker returns the configured tracking tool: GitHub issues, or the local log in
+// s.TrackingDir when the configuration has no tracking.github.
+func newTracker(s Settings) (activities.Tracker, error) {
+	g := s.Config.Tracking.GitHub
+	if g == nil {
+		return activities.FileTracker{Dir: s.TrackingDir}, nil
+	}
+	token := g.Token(os.LookupEnv)
+	if token == "" {
+		return nil, fmt.Errorf("tracking: environment variable %s is empty", g.TokenEnv)
+	}
+	issues, err := trackgh.New(trackgh.Config{
+		Repository: g.Repository, Token: token, BaseURL: g.BaseURL, Label: g.Label, Labels: g.Labels,
+		Timeout: time.Duration(g.Timeout), Logger: s.Logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return activities.GitHubTracker{Issues: issues}, nil
 }

@@ -29,6 +29,12 @@ const (
 	UpdateImpact      = "impact"
 	UpdateNote        = "note"
 	UpdateResolve     = "resolve"
+	// UpdatePost posts a status update to customers, stakeholders or both.
+	UpdatePost = "post-update"
+	// UpdateFollowUp adds a follow-up action with an owner; UpdateCloseReview closes the review
+	// of a resolved incident, which then completes.
+	UpdateFollowUp    = "follow-up"
+	UpdateCloseReview = "close-review"
 )
 
 // QueryState is the query that returns an incident's State.
@@ -106,6 +112,11 @@ type IncidentInput struct {
 	// RunbookRuns counts the runbook runs of earlier runs when the incident continued as new,
 	// so that run numbers never repeat.
 	RunbookRuns int `json:"runbook_runs,omitempty"`
+	// Runbooks are the references of runs carried from earlier runs: every run in flight, which
+	// reports its end by signal, and the latest finished ones.
+	Runbooks []RunbookRunRef `json:"runbooks,omitempty"`
+	// Private keeps the incident off the public status page and its feed.
+	Private bool `json:"private,omitempty"`
 }
 
 // AlertBatch is one alerts signal: the alerts of one group that arrived together, and the routing
@@ -195,6 +206,31 @@ type NoteRequest struct {
 	By   string            `json:"by"`
 	Kind incident.NoteKind `json:"kind"`
 	Text string            `json:"text"`
+	Expiry
+}
+
+// PostUpdateRequest posts a status update: Public goes to customers (the status page, e-mail),
+// Internal to responders and stakeholders. With neither, the templates go out: the internal one
+// always, the public one once customers may hear of the incident.
+type PostUpdateRequest struct {
+	By       string `json:"by"`
+	Public   string `json:"public,omitempty"`
+	Internal string `json:"internal,omitempty"`
+	Expiry
+}
+
+// FollowUpRequest adds a follow-up action that the review asks for, owned by Owner.
+type FollowUpRequest struct {
+	By    string `json:"by"`
+	Owner string `json:"owner"`
+	Text  string `json:"text"`
+	Expiry
+}
+
+// CloseReviewRequest closes the review of a resolved incident with what it concluded.
+type CloseReviewRequest struct {
+	By      string `json:"by"`
+	Summary string `json:"summary"`
 	Expiry
 }
 

@@ -16,6 +16,10 @@ import (
 // recorded on the timeline.
 const besideAttempts = 5
 
+// firstResponderWait is how long the channel waits for the first page to be delivered, so that
+// it can invite the first responders.
+const firstResponderWait = 10 * time.Second
+
 // besideCtx gives best-effort work its timeouts, bounded retries and a summary for the Web UI.
 func besideCtx(ctx workflow.Context, summary string) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
@@ -61,27 +65,55 @@ func (r *incidentRun) logAndOpenChannels(ctx workflow.Context) {
 			s.Tracking = tracking
 			r.record(ctx, "detect", "", fmt.Sprintf("incident logged (%s %s) from %s", tracking.System, tracking.Ref, s.Source))
 		}
+		if r.keyEvents {
+			// The channel invites the first responders: wait (briefly) for the first page to land.
+			if _, err := workflow.AwaitWithTimeout(ctx, firstResponderWait, func() bool {
+				return len(s.Responders) > 0 || s.Status != incident.StatusTriggered
+			}); err != nil {
+				return err
+			}
+		}
 		var channels incident.Channels
 		err = workflow.ExecuteActivity(besideCtx(ctx, "open channel and bridge"), a.OpenChannels,
 			activities.ChannelsRequest{
 				WorkflowID: s.WorkflowID, Key: s.Key, Service: s.Service, Title: s.Title, Tracking: s.Tracking,
+				Severity: s.Severity, Responders: s.ResponderIDs(),
 			}).Get(ctx, &channels)
 		if err != nil {
 			return err
 		}
 		s.Channels = channels
 		r.record(ctx, "channels", "", fmt.Sprintf("channel %s and bridge %s opened", channels.Channel, channels.BridgeURL))
+		for _, p := range channels.Problems {
+			r.record(ctx, "failed", "", "the channel opened with a problem (best effort, paging goes on): "+p)
+		}
 		return nil
 	})
 }
 
 // communicate sends a stage's messages to one audience beside the paging path.
 func (r *incidentRun) communicate(ctx workflow.Context, stage, audience string) {
+	r.send(ctx, stage, audience, activities.CommunicateRequest{})
+}
+
+// send sends a stage's messages to one audience beside the paging path; req holds what only
+// some stages need (a status update's texts), and send fills in the incident's facts.
+func (r *incidentRun) send(ctx workflow.Context, stage, audience string, req activities.CommunicateRequest) {
 	var a *activities.Activities
 	s := &r.state
-	req := activities.CommunicateRequest{
-		WorkflowID: s.WorkflowID, Stage: stage, Service: s.Service, Title: s.Title, Severity: s.Severity,
-		Impact: s.Impact, StartedAt: s.StartedAt, ResolvedAt: s.ResolvedAt, Resolution: s.Resolution, Audience: audience,
+	if s.Private {
+		// A private incident's customers hear nothing: only the internal messages go out.
+		if audience == incident.AudienceExternal {
+			return
+		}
+		audience = incident.AudienceInternal
+	}
+	req.WorkflowID, req.Stage, req.Service, req.Title, req.Severity = s.WorkflowID, stage, s.Service, s.Title, s.Severity
+	req.Impact, req.StartedAt, req.ResolvedAt, req.Resolution, req.Audience = s.Impact, s.StartedAt, s.ResolvedAt, s.Resolution, audience
+	if r.keyEvents {
+		// The outbox record: what is about to go out and the key that makes a retry the same post.
+		r.record(ctx, "outbox", "", fmt.Sprintf("sending the %s %s messages (idempotency key %s)",
+			audiences(audience), stage, activities.CommunicateKey(req)))
 	}
 	r.beside(ctx, fmt.Sprintf("sending the %s %s messages", audiences(audience), stage), func(ctx workflow.Context) error {
 		var messages []incident.Message
@@ -90,9 +122,12 @@ func (r *incidentRun) communicate(ctx workflow.Context, stage, audience string) 
 		if err != nil {
 			return err
 		}
-		s.Messages = append(s.Messages, messages...)
+		s.AddMessages(messages)
 		for _, m := range messages {
 			r.record(ctx, "update", "", m.Audience+": "+m.Text)
+			if m.Audience == incident.AudienceExternal {
+				r.pushStatus(ctx, stage, m.Text)
+			}
 		}
 		return nil
 	})

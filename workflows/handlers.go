@@ -40,6 +40,9 @@ func (r *incidentRun) registerHandlers(ctx workflow.Context) error {
 		setUpdate(ctx, r, UpdateImpact, r.checkImpact, r.reportImpact),
 		setUpdate(ctx, r, UpdateNote, func(q NoteRequest) error { return s.CheckNote(q.By, q.Kind, q.Text) }, r.note),
 		setUpdate(ctx, r, UpdateResolve, func(q ResolveRequest) error { return s.CheckResolve(q.By, q.Summary) }, r.resolve),
+		setUpdate(ctx, r, UpdatePost, func(q PostUpdateRequest) error { return s.CheckPostUpdate(q.By, q.Public, q.Internal) }, r.postUpdate),
+		setUpdate(ctx, r, UpdateFollowUp, func(q FollowUpRequest) error { return s.CheckFollowUp(q.By, q.Owner, q.Text) }, r.followUp),
+		setUpdate(ctx, r, UpdateCloseReview, func(q CloseReviewRequest) error { return s.CheckCloseReview(q.By, q.Summary) }, r.closeReview),
 	)
 }
 
@@ -163,5 +166,8 @@ func (r *incidentRun) resolve(ctx workflow.Context, req ResolveRequest) (string,
 	}
 	r.communicate(ctx, activities.StageResolved, audience)
 	r.record(ctx, "summary", "", text)
+	if workflow.GetVersion(ctx, changeReview, workflow.DefaultVersion, 1) == 1 {
+		r.openReview(ctx)
+	}
 	return text, nil
 }

@@ -57,6 +57,13 @@ type incidentRun struct {
 	afterOpen incident.Booked
 	// runbooks are the incident's runbook runs.
 	runbooks runbookRuns
+	// keyEvents is set when key events go to the tracking record and the channel; tracking
+	// and channel send them.
+	keyEvents bool
+	tracking  eventSync
+	channel   eventSync
+	// statusPush sends public updates to the hosted status page.
+	statusPush statusPush
 	// published is what the search attributes and memo last said, so unchanged ones are not
 	// written again.
 	published string
@@ -86,6 +93,7 @@ func Incident(ctx workflow.Context, in IncidentInput) (Summary, error) {
 		r.state = incident.New(incident.Opening{
 			Key: in.Key, WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID, Source: in.Source,
 			Service: in.Service, Type: in.Type, Title: in.Title, Labels: in.Labels, Impact: in.Impact, Override: in.Override,
+			Private: in.Private,
 		}, workflow.Now(ctx))
 	}
 	if err := r.registerHandlers(ctx); err != nil {
@@ -93,6 +101,8 @@ func Incident(ctx workflow.Context, in IncidentInput) (Summary, error) {
 	}
 	r.runbooks.count = in.RunbookRuns
 	r.runbooks.enabled = workflow.GetVersion(ctx, changeRunbooks, workflow.DefaultVersion, 1) == 1
+	r.adoptRuns(ctx, in.Runbooks)
+	r.keyEvents = workflow.GetVersion(ctx, changeKeyEvents, workflow.DefaultVersion, 1) == 1
 	if err := r.registerRunbookHandlers(ctx); err != nil {
 		return Summary{}, err
 	}
@@ -171,12 +181,15 @@ func (r *incidentRun) open(ctx workflow.Context) error {
 // select, so an update that arrives at any moment is applied.
 func (r *incidentRun) loop(ctx workflow.Context) (Summary, error) {
 	for {
+		r.syncTracking(ctx)
+		r.syncChannel(ctx)
 		if r.settledNow(ctx) && (r.next != nil || r.closing || r.wantsContinueAsNew(ctx)) {
 			r.drainAlerts(ctx)
 			if r.settledNow(ctx) { // booking the alerts may have paged
 				return r.end(ctx)
 			}
 		}
+		r.syncEscalation(ctx)
 		r.arm(ctx)
 		selector := workflow.NewSelector(ctx)
 		var cmd *command
@@ -196,6 +209,9 @@ func (r *incidentRun) loop(ctx workflow.Context) (Summary, error) {
 		switch {
 		case fired == incident.DeadlineClose:
 			r.armed, r.state.CloseAt, r.closing = nil, nil, true
+			if r.state.Phase == incident.PhaseReview {
+				r.record(ctx, "review", "", fmt.Sprintf("the review stayed open for %s without being closed: the incident closes", incident.MaxReviewOpen))
+			}
 		case fired != "":
 			r.armed = nil
 			if err := r.onDeadline(ctx, fired); err != nil {
@@ -231,8 +247,9 @@ func (r *incidentRun) end(ctx workflow.Context) (Summary, error) {
 	s := r.state
 	switch {
 	case r.next != nil:
-		return Summary{}, workflow.NewContinueAsNewError(ctx, IncidentWorkflowName, *r.next)
+		return Summary{}, workflow.NewContinueAsNewError(ctx, IncidentWorkflowName, r.nextIncident(ctx))
 	case r.closing:
+		r.closeRuns(ctx)
 		return Summary{
 			Key: s.Key, Severity: s.Severity, StartedAt: s.StartedAt, ResolvedAt: *s.ResolvedAt,
 			Resolution: s.Resolution, Metrics: s.Metrics, Roles: s.Roles,
@@ -240,7 +257,7 @@ func (r *incidentRun) end(ctx workflow.Context) (Summary, error) {
 	default:
 		carried := s.Carry(workflow.GetInfo(ctx).WorkflowExecution.RunID)
 		return Summary{}, workflow.NewContinueAsNewError(ctx, IncidentWorkflowName, IncidentInput{
-			Key: s.Key, Service: s.Service, Title: s.Title, Carried: &carried, RunbookRuns: r.runbooks.count,
+			Key: s.Key, Service: s.Service, Title: s.Title, Carried: &carried, RunbookRuns: r.runbooks.count, Runbooks: r.carriedRuns(),
 		})
 	}
 }
@@ -283,6 +300,12 @@ func (r *incidentRun) deadlineSummary(what incident.Deadline) string {
 		return fmt.Sprintf("ladder exhausted: page again (%d so far)", s.LadderEndPages)
 	case incident.DeadlineClose:
 		return "review window: notes until the incident closes"
+	case incident.DeadlineNotify, incident.DeadlineHandoff, incident.DeadlineAckReminder:
+		return r.escalationDeadlineSummary(what)
+	case incident.DeadlineUpdate:
+		return fmt.Sprintf("public update due (reminder %d)", s.UpdateReminders+1)
+	case incident.DeadlineReview:
+		return "review meeting due"
 	default:
 		return "wait for working hours"
 	}
@@ -312,6 +335,12 @@ func (r *incidentRun) onDeadline(ctx workflow.Context, what incident.Deadline) e
 		if s.ConfirmByAlerts(now) {
 			r.communicate(ctx, activities.StageInvestigating, incident.AudienceExternal)
 		}
+	case incident.DeadlineUpdate:
+		r.remindOfUpdate(ctx)
+	case incident.DeadlineReview:
+		r.remindOfReview(ctx)
+	case incident.DeadlineNotify, incident.DeadlineHandoff, incident.DeadlineAckReminder:
+		r.onEscalationDeadline(ctx, what)
 	case incident.DeadlineCommander:
 		s.CommanderDue = nil
 		if s.Roles[incident.RoleCommander] != "" {

@@ -237,7 +237,7 @@ func TestIncidentRunsEveryPhase(t *testing.T) {
 			notes = append(notes, e.Kind+": "+e.Text)
 		}
 	}
-	require.Equal(t, []string{"phase detect", "phase channels", "phase assess", "phase communicate", "phase escalate", "phase resolve"}, phases)
+	require.Equal(t, []string{"phase detect", "phase channels", "phase assess", "phase communicate", "phase escalate", "phase resolve", "phase review"}, phases)
 	require.Equal(t, []string{"observation: index shard 3 is red", "theory: disk full"}, notes)
 	require.Len(t, s.Messages, 4)
 	require.Contains(t, s.Messages[2].Text, "No further updates will be sent.")

@@ -62,6 +62,7 @@ func (r *incidentRun) engage(ctx workflow.Context, reason string, page bool) err
 	}
 	now := workflow.Now(ctx)
 	deferred := s.Engage(now, plan)
+	s.CadenceChanged(now)
 	if s.AwaitConfirmation(now) {
 		r.communicate(ctx, activities.StageInvestigating, incident.AudienceExternal)
 	}
@@ -72,11 +73,17 @@ func (r *incidentRun) engage(ctx workflow.Context, reason string, page bool) err
 }
 
 // pageLevel pages one escalation level. Its acknowledgement deadline is armed now, before any
-// page is delivered.
+// page is delivered. Since escalation policies (escalation.go), a level that resolves to nobody
+// is skipped or held as the plan says, and the end of its on-call shift is a handoff deadline.
 func (r *incidentRun) pageLevel(ctx workflow.Context, level int, reason string) {
 	s := &r.state
 	s.PageLevel(workflow.Now(ctx), level)
-	r.page(ctx, s.Step(level), s.Plan.TargetsAt(level), reason, fmt.Sprintf("level %d of %d", level, s.Plan.Levels()))
+	label := fmt.Sprintf("level %d of %d", level, s.Plan.Levels())
+	if escalationEnabled(ctx) {
+		r.pageEscalationLevel(ctx, level, reason, label)
+		return
+	}
+	r.page(ctx, s.Step(level), s.Plan.TargetsAt(level), reason, label)
 }
 
 // endLadder pages the end of an exhausted ladder, as the escalation policy decided.
@@ -96,17 +103,9 @@ func (r *incidentRun) endLadder(ctx workflow.Context, reason string) {
 // records its own outcome, a method that fails does not hold back the others, and a page that
 // cannot be delivered is recorded as such while the ladder moves on.
 func (r *incidentRun) page(ctx workflow.Context, step string, targets []incident.Target, reason, label string) {
-	var a *activities.Activities
 	s := &r.state
-	names := make([]string, len(targets))
-	for i, t := range targets {
-		names[i] = t.String()
-	}
-	var onCall activities.OnCall
-	err := workflow.ExecuteLocalActivity(decisionCtx(ctx, "who is on call: "+strings.Join(names, ", ")), a.ResolveOnCall,
-		activities.OnCallRequest{Targets: targets, At: workflow.Now(ctx).UTC()}).Get(ctx, &onCall)
-	if err != nil {
-		r.record(ctx, "page", "", fmt.Sprintf("could not find who is on call for %s: %v", strings.Join(names, ", "), err))
+	onCall, ok := r.resolveOnCall(ctx, targets)
+	if !ok {
 		return
 	}
 	for _, u := range onCall.Unreachable {
@@ -116,28 +115,13 @@ func (r *incidentRun) page(ctx workflow.Context, step string, targets []incident
 		r.record(ctx, "page", "", fmt.Sprintf("nobody to page (%s): %s", label, reason))
 		return
 	}
-	subject := fmt.Sprintf("[%s] %s (%s)", s.Severity, s.Title, label)
-	level := s.Level
-	window := minPageRetryWindow
-	if s.AckDeadline != nil {
-		window = max(s.AckDeadline.Sub(workflow.Now(ctx)), window)
+	if escalationEnabled(ctx) {
+		r.notify(ctx, step, onCall.Contacts, s.Level, reason, label)
+		return
 	}
 	for _, c := range onCall.Contacts {
 		for _, method := range c.Methods {
-			pageCtx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-				StartToCloseTimeout:    pageAttemptTimeout,
-				ScheduleToCloseTimeout: window,
-				Summary:                fmt.Sprintf("page %s via %s (%s)", c.Person, method, label),
-				RetryPolicy: &temporal.RetryPolicy{
-					InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second,
-					NonRetryableErrorTypes: []string{activities.ErrBadInput, activities.ErrUndeliverable},
-				},
-			})
-			delivery := workflow.ExecuteActivity(pageCtx, a.PageContact, activities.ContactRequest{
-				WorkflowID: s.WorkflowID, Step: step, Person: c.Person, Method: method,
-				Severity: s.Severity, Subject: subject, Reason: reason,
-			})
-			r.await(ctx, delivery, func(err error) { r.paged(ctx, c, method, level, reason, err) })
+			r.startPage(ctx, step, c.Person, c.Team, method, s.Level, reason, label)
 		}
 	}
 }

@@ -39,6 +39,9 @@ const (
 	// SignalRunbookEscalate asks the incident to escalate for an approval nobody gave in time
 	// (RunbookEscalation).
 	SignalRunbookEscalate = "runbook-escalate"
+	// SignalRunbookEnded tells the incident that one of its runs ended (RunbookEnded), so that an
+	// incident that continued as new while the run was in flight still learns its outcome.
+	SignalRunbookEnded = "runbook-ended"
 )
 
 // automaticRequester is who asks for a run that started because its runbook matched.
@@ -55,6 +58,9 @@ type RunbookFacts struct {
 	Severity       incident.Severity        `json:"severity"`
 	Roles          map[incident.Role]string `json:"roles,omitempty"`
 	AlertsResolved bool                     `json:"alerts_resolved"`
+	// Closed says the incident has closed: the run starts no further step, a step awaiting
+	// approval is cancelled, and the completed steps are kept (not undone).
+	Closed bool `json:"closed,omitempty"`
 }
 
 // RunbookInput starts a runbook run: the definition as it was when the run started (with its
@@ -66,6 +72,21 @@ type RunbookInput struct {
 	Facts     RunbookFacts     `json:"facts"`
 	Run       int              `json:"run"`
 	Requester string           `json:"requester"`
+	// ReportTo is the incident's workflow ID, which the run signals (SignalRunbookEnded) when it
+	// ends; empty for runs started before incidents carried runs across continue-as-new.
+	ReportTo string `json:"report_to,omitempty"`
+}
+
+// RunbookEnded is how a run ended, as it tells its incident.
+type RunbookEnded struct {
+	Run        int      `json:"run"`
+	Runbook    string   `json:"runbook"`
+	WorkflowID string   `json:"workflow_id"`
+	State      string   `json:"state"`
+	Error      string   `json:"error,omitempty"`
+	UndoFailed []string `json:"undo_failed,omitempty"`
+	// DryRun lists the steps the approval policy made dry runs: shown, not run.
+	DryRun []string `json:"dry_run,omitempty"`
 }
 
 // Step states.
@@ -80,6 +101,8 @@ const (
 	StepDryRun           = "dry_run"
 	StepUndone           = "undone"
 	StepUndoFailed       = "undo_failed"
+	// StepCancelled is a step that never ran because the incident closed first.
+	StepCancelled = "cancelled"
 )
 
 // Run outcomes.
@@ -88,6 +111,9 @@ const (
 	RunSucceeded = "succeeded"
 	RunFailed    = "failed"
 	RunRejected  = "rejected"
+	// RunCancelled is a run the incident's close stopped: no further step started and the
+	// completed ones were kept.
+	RunCancelled = "cancelled"
 )
 
 // ApprovalState is where a step's approval stands.
@@ -168,7 +194,9 @@ type runbookRun struct {
 func Runbook(ctx workflow.Context, in RunbookInput) (RunbookStatus, error) {
 	compiled, err := runbook.Compile(&in.Runbook) //workflowcheck:ignore
 	if err != nil {
-		return RunbookStatus{}, temporal.NewNonRetryableApplicationError("compile runbook: "+err.Error(), "BadInput", nil)
+		msg := "compile runbook: " + err.Error()
+		reportEnded(ctx, in, RunbookStatus{Runbook: in.Runbook.Name, Run: in.Run, State: RunFailed, Error: msg})
+		return RunbookStatus{}, temporal.NewNonRetryableApplicationError(msg, "BadInput", nil)
 	}
 	r := &runbookRun{
 		in: in, compiled: compiled,
@@ -204,23 +232,56 @@ func Runbook(ctx workflow.Context, in RunbookInput) (RunbookStatus, error) {
 			break
 		}
 	}
-	if failure != nil {
+	switch {
+	case errors.Is(failure, errIncidentClosed):
+		// The incident is over: what ran stays, nothing more starts, and nothing is undone.
+		r.status.Error = failure.Error()
+		r.status.State = RunCancelled
+	case failure != nil:
 		r.status.Error = failure.Error()
 		r.status.State = RunFailed
 		if errors.Is(failure, errRejected) {
 			r.status.State = RunRejected
 		}
 		r.undo(ctx)
-	} else {
+	default:
 		r.status.State = RunSucceeded
 	}
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 		return r.status, err
 	}
+	reportEnded(ctx, in, r.status)
 	return r.status, nil
 }
 
-var errRejected = errors.New("rejected")
+var (
+	errRejected       = errors.New("rejected")
+	errIncidentClosed = errors.New("the incident closed before the run finished")
+)
+
+// reportEnded tells the incident how the run ended, when it asked to be told. The incident may
+// have closed since; that is logged, not an error.
+func reportEnded(ctx workflow.Context, in RunbookInput, status RunbookStatus) {
+	if in.ReportTo == "" {
+		return
+	}
+	ended := endedFrom(workflow.GetInfo(ctx).WorkflowExecution.ID, status)
+	err := workflow.SignalExternalWorkflow(ctx, in.ReportTo, "", SignalRunbookEnded, ended).Get(ctx, nil)
+	if err != nil {
+		workflow.GetLogger(ctx).Warn("could not tell the incident the run ended", "incident", in.ReportTo, "error", err)
+	}
+}
+
+// endedFrom summarises a run's final status as its incident is told it.
+func endedFrom(workflowID string, s RunbookStatus) RunbookEnded {
+	e := RunbookEnded{Run: s.Run, Runbook: s.Runbook, WorkflowID: workflowID, State: s.State, Error: s.Error, UndoFailed: s.UndoFailed}
+	for _, st := range s.Steps {
+		if st.State == StepDryRun {
+			e.DryRun = append(e.DryRun, st.ID)
+		}
+	}
+	return e
+}
 
 func (r *runbookRun) registerHandlers(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, QueryRunbookStatus, func() (RunbookStatus, error) { return r.status, nil }); err != nil {
@@ -327,6 +388,10 @@ func (r *runbookRun) runParallel(ctx workflow.Context, steps []runbook.Step) err
 func (r *runbookRun) runStep(ctx workflow.Context, id string) error {
 	st := r.steps[id]
 	s, _ := r.compiled.Step(id)
+	if r.in.Facts.Closed {
+		st.State = StepCancelled
+		return errIncidentClosed
+	}
 	ok, err := s.When(r.scope) //workflowcheck:ignore
 	if err != nil {
 		return r.fail(st, err)
@@ -344,6 +409,10 @@ func (r *runbookRun) runStep(ctx workflow.Context, id string) error {
 	dryRun := false
 	if needsApprovalDecision(s) {
 		approved, dry, err := r.approve(ctx, st, s)
+		if errors.Is(err, errIncidentClosed) {
+			st.State = StepCancelled
+			return err
+		}
 		if err != nil {
 			return r.fail(st, err)
 		}
@@ -397,8 +466,11 @@ func (r *runbookRun) fail(st *StepStatus, err error) error {
 	return fmt.Errorf("step %s: %s", st.ID, st.Error)
 }
 
-func (r *runbookRun) idempotencyKey(stepID string) string {
-	return fmt.Sprintf("%s/run-%d/%s", r.in.Incident.Key, r.in.Run, stepID)
+func (r *runbookRun) idempotencyKey(stepID string) string { return stepKey(r.in, stepID) }
+
+// stepKey is the idempotency key of a step of a run: the incident, the run and the step.
+func stepKey(in RunbookInput, stepID string) string {
+	return fmt.Sprintf("%s/run-%d/%s", in.Incident.Key, in.Run, stepID)
 }
 
 // needsApprovalDecision reports whether the approval policy is asked about a step: every step
@@ -407,13 +479,24 @@ func needsApprovalDecision(s *runbook.CompiledStep) bool {
 	return s.Action.Mutating || s.Action.Name == "approval" || (s.Step.Approval != nil && s.Step.Approval.Required)
 }
 
-// environment returns the run's target environment: the environment param, else the
+// environment returns the run's target environment (runEnvironment).
+func (r *runbookRun) environment() string { return runEnvironment(r.in) }
+
+// runEnvironment returns a run's target environment: the environment param, else the
 // incident's environment label.
-func (r *runbookRun) environment() string {
-	if env, ok := r.in.Params["environment"].(string); ok && env != "" {
+func runEnvironment(in RunbookInput) string {
+	if env, ok := in.Params["environment"].(string); ok && env != "" {
 		return env
 	}
-	return r.in.Incident.Labels["environment"]
+	return in.Incident.Labels["environment"]
+}
+
+// approvalRequest gives the approval policy the facts of a step of a run.
+func approvalRequest(in RunbookInput, s *runbook.CompiledStep) activities.ApprovalRequest {
+	return activities.ApprovalRequest{
+		Action: s.Action.Name, Mutating: s.Action.Mutating, Requested: s.Step.Approval != nil && s.Step.Approval.Required,
+		Environment: runEnvironment(in), Severity: in.Facts.Severity, Requester: in.Requester, Roles: in.Facts.Roles,
+	}
 }
 
 // approve asks the approval policy about a step and, when it needs approval, waits for it on a
@@ -437,6 +520,9 @@ func (r *runbookRun) approve(ctx workflow.Context, st *StepStatus, s *runbook.Co
 			return true, d.DryRun, nil
 		}
 		result, err := r.awaitVotes(ctx, st, time.Duration(d.WaitSeconds)*time.Second, d.OnTimeout)
+		if err == nil && result == voteClosed {
+			err = errIncidentClosed
+		}
 		if err != nil || result != voteRerequest {
 			return result == voteApproved, d.DryRun, err
 		}
@@ -449,6 +535,7 @@ const (
 	voteApproved voteResult = iota
 	voteRejected
 	voteRerequest
+	voteClosed
 )
 
 // awaitVotes waits for enough approvals, a rejection, changed facts or the deadline.
@@ -474,6 +561,9 @@ func (r *runbookRun) awaitVotes(ctx workflow.Context, st *StepStatus, wait time.
 			sel.Select(ctx)
 			switch {
 			case timedOut:
+			case r.in.Facts.Closed:
+				cancel()
+				return voteClosed, nil
 			case a.RejectedBy != "":
 				cancel()
 				return voteRejected, nil
@@ -535,10 +625,8 @@ func (r *runbookRun) eligibleNow(a *ApprovalState) []string {
 func (r *runbookRun) decideApproval(ctx workflow.Context, s *runbook.CompiledStep) (activities.ApprovalOutcome, error) {
 	var ra *activities.RunbookActivities
 	var out activities.ApprovalOutcome
-	err := workflow.ExecuteLocalActivity(decisionCtx(ctx, "decide approval of step "+s.ID), ra.DecideApproval, activities.ApprovalRequest{
-		Action: s.Action.Name, Mutating: s.Action.Mutating, Requested: s.Step.Approval != nil && s.Step.Approval.Required,
-		Environment: r.environment(), Severity: r.in.Facts.Severity, Requester: r.in.Requester, Roles: r.in.Facts.Roles,
-	}).Get(ctx, &out)
+	err := workflow.ExecuteLocalActivity(decisionCtx(ctx, "decide approval of step "+s.ID), ra.DecideApproval,
+		approvalRequest(r.in, s)).Get(ctx, &out)
 	if err != nil {
 		return activities.ApprovalOutcome{}, fmt.Errorf("decide approval: %w", err)
 	}
@@ -636,7 +724,7 @@ func (r *runbookRun) awaitAlertsResolved(ctx workflow.Context, d time.Duration, 
 	timer := workflow.NewTimerWithOptions(timerCtx, d, workflow.TimerOptions{Summary: summary})
 	wake := workflow.NewBufferedChannel(ctx, 1)
 	r.factWaiters = append(r.factWaiters, wake)
-	for !r.in.Facts.AlertsResolved {
+	for !r.in.Facts.AlertsResolved && !r.in.Facts.Closed {
 		timedOut := false
 		sel := workflow.NewSelector(ctx)
 		sel.AddFuture(timer, func(workflow.Future) { timedOut = true })

@@ -190,6 +190,17 @@ func TestRunbookRun(t *testing.T) {
 			wantSteps: map[string]string{"flag": StepUndoFailed, "rollback": StepUndone},
 		},
 		{
+			name: "the incident closed while the step awaited approval: nothing more runs, nothing is undone", decision: needs(1, policies.OnTimeoutReject),
+			during: func(t *testing.T, env *testsuite.TestWorkflowEnvironment) {
+				env.RegisterDelayedCallback(func() {
+					env.SignalWorkflow(SignalRunbookFacts, RunbookFacts{Severity: incident.Sev2, Roles: roles, Closed: true})
+				}, time.Minute)
+				vote(t, env, 2*time.Minute, UpdateApproveStep, "carol", "not awaiting approval")
+			},
+			wantState: RunCancelled, wantCalls: []string{"flag"},
+			wantSteps: map[string]string{"flag": StepSucceeded, "rollback": StepCancelled, "check": StepPending, "pause": StepPending},
+		},
+		{
 			name: "dry run makes no call", decision: policies.ApprovalDecision{DryRun: true},
 			wantState: RunSucceeded, wantCalls: nil,
 			wantSteps: map[string]string{"flag": StepDryRun, "rollback": StepDryRun, "check": StepSucceeded},
@@ -270,3 +281,30 @@ func (f fixedDecider) Decide(_ context.Context, _ policies.Name, _, out any) err
 }
 
 func (fixedDecider) Revision() string { return "test" }
+
+// TestRunbookParallelBlockRunsTogether runs a block of a one-minute and a two-minute wait after
+// a one-minute wait: the run takes three minutes, not four.
+func TestRunbookParallelBlockRunsTogether(t *testing.T) {
+	r := runbook.Runbook{Name: "waits", Steps: []runbook.Step{
+		{ID: "first", Action: "wait", With: map[string]any{"duration": "1m"}},
+		{Parallel: []runbook.Step{
+			{ID: "short", Action: "wait", With: map[string]any{"duration": "1m"}},
+			{ID: "long", Action: "wait", With: map[string]any{"duration": "2m"}},
+		}},
+	}}
+	hash, err := r.ComputeHash()
+	require.NoError(t, err)
+	r.Hash = hash
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	start := time.Date(2026, 11, 18, 10, 0, 0, 0, time.UTC)
+	env.SetStartTime(start)
+	env.RegisterWorkflowWithOptions(Runbook, workflow.RegisterOptions{Name: RunbookWorkflowName})
+	env.ExecuteWorkflow(RunbookWorkflowName, RunbookInput{Runbook: r, Run: 1, Requester: "alice",
+		Incident: runbook.Incident{Key: "inc-1"}, Facts: RunbookFacts{Severity: incident.Sev2}})
+	require.NoError(t, env.GetWorkflowError())
+	var status RunbookStatus
+	require.NoError(t, env.GetWorkflowResult(&status))
+	require.Equal(t, RunSucceeded, status.State)
+	require.Equal(t, 3*time.Minute, env.Now().Sub(start))
+}

@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/stretchr/testify/require"
+
+	"github.com/firebreak-dev/firebreak/internal/mototest"
 )
 
 // ecsFixture creates cluster prod with task definition family checkout at revisions 1..3
@@ -72,7 +74,7 @@ func ecsState(t *testing.T, client *ecs.Client) (string, map[string]string) {
 
 func TestRollbackECSService(t *testing.T) {
 	// Every service moto creates reports one running task.
-	base := startMoto(t, "MOTO_ECS_SERVICE_RUNNING=1")
+	base := mototest.Start(t, "MOTO_ECS_SERVICE_RUNNING=1")
 	useEndpoint(t, base)
 	a, cfg := newActivities(t, 300*time.Millisecond)
 	client := ecs.NewFromConfig(cfg)
@@ -156,7 +158,7 @@ func TestRollbackECSService(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resetMoto(t, base)
+			mototest.Reset(t, base)
 			ecsFixture(t, client, tt.current, tt.desired, tt.inactive...)
 			in := ECSRollbackInput{Cluster: "prod", Service: "checkout-api", IdempotencyKey: testKey}
 			if tt.input != nil {

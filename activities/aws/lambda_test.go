@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/stretchr/testify/require"
+
+	"github.com/firebreak-dev/firebreak/internal/mototest"
 )
 
 // createRole creates an IAM role on moto through the IAM query API (the project has no IAM
@@ -83,7 +85,7 @@ func lambdaFixture(t *testing.T, base string, client *lambda.Client, versions in
 }
 
 func TestRollbackLambdaAlias(t *testing.T) {
-	base := startMoto(t)
+	base := mototest.Start(t)
 	useEndpoint(t, base)
 	a, cfg := newActivities(t, time.Second)
 	client := lambda.NewFromConfig(cfg)
@@ -168,7 +170,7 @@ func TestRollbackLambdaAlias(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resetMoto(t, base)
+			mototest.Reset(t, base)
 			lambdaFixture(t, base, client, tt.versions, tt.current, tt.weights)
 			in := LambdaRollbackInput{Function: "checkout-fn", Alias: "live", IdempotencyKey: testKey}
 			if tt.input != nil {

@@ -3,11 +3,6 @@ package aws
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net"
-	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -19,50 +14,6 @@ import (
 )
 
 const testKey = "incident-checkout-1/run-1/step-2"
-
-// startMoto runs moto_server on a free loopback port with extra environment variables and
-// returns its base URL; the test is skipped when moto_server is not installed.
-func startMoto(t *testing.T, env ...string) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("starts moto_server")
-	}
-	bin, err := exec.LookPath("moto_server")
-	if err != nil {
-		t.Skip("moto_server is not installed (pip install 'moto[server]'); skipping the AWS emulator tests")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := l.Addr().(*net.TCPAddr).Port
-	require.NoError(t, l.Close())
-
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	cmd.Env = append(os.Environ(), env...)
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	require.Eventually(t, func() bool {
-		resp, err := http.Get(base + "/moto-api/")
-		if err != nil {
-			return false
-		}
-		_ = resp.Body.Close()
-		return true
-	}, 90*time.Second, 100*time.Millisecond, "moto_server did not start within 90 s")
-	return base
-}
-
-// resetMoto forgets every resource moto holds.
-func resetMoto(t *testing.T, base string) {
-	t.Helper()
-	resp, err := http.Post(base+"/moto-api/reset", "application/json", nil)
-	require.NoError(t, err)
-	require.NoError(t, resp.Body.Close())
-	require.Equal(t, http.StatusOK, resp.StatusCode)
-}
 
 // useEndpoint points the default AWS configuration chain at endpoint with test credentials,
 // through the environment variables a user sets, and isolates it from the machine's files.

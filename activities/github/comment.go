@@ -6,10 +6,9 @@ import (
 	"strings"
 
 	gh "github.com/google/go-github/v60/github"
-)
 
-// maxCommentPages bounds the pages of 100 comments searched for this step's comment.
-const maxCommentPages = 10
+	"github.com/firebreak-dev/firebreak/internal/githubapi"
+)
 
 func (in CommentIssueInput) validate() (owner, repo string, err error) {
 	if owner, repo, err = splitRepo(in.Repo); err != nil {
@@ -39,9 +38,9 @@ func (a *Activities) CommentGitHubIssue(ctx context.Context, in CommentIssueInpu
 		return CommentIssueOutput{}, err
 	}
 	marker := commentMarker(in.IdempotencyKey)
-	existing, err := a.findComment(ctx, owner, repo, in.Number, marker)
+	existing, err := githubapi.FindComment(ctx, a.client, owner, repo, in.Number, marker)
 	if err != nil {
-		return CommentIssueOutput{}, err
+		return CommentIssueOutput{}, githubapi.Classify(fmt.Sprintf("list comments of %s/%s#%d", owner, repo, in.Number), err)
 	}
 	if existing != nil {
 		return CommentIssueOutput{CommentID: existing.GetID(), URL: existing.GetHTMLURL(), AlreadyInPlace: true}, nil
@@ -50,38 +49,9 @@ func (a *Activities) CommentGitHubIssue(ctx context.Context, in CommentIssueInpu
 		Body: gh.String(in.Body + "\n\n" + marker),
 	})
 	if err != nil {
-		return CommentIssueOutput{}, classify(fmt.Sprintf("comment on %s#%d", in.Repo, in.Number), err)
+		return CommentIssueOutput{}, githubapi.Classify(fmt.Sprintf("comment on %s#%d", in.Repo, in.Number), err)
 	}
 	a.logger.Info("commented on issue", "action", "github.comment_issue", "repo", in.Repo, "number", in.Number,
 		"comment_id", c.GetID(), "idempotency_key", in.IdempotencyKey)
 	return CommentIssueOutput{CommentID: c.GetID(), URL: c.GetHTMLURL()}, nil
-}
-
-// findComment returns the issue's comment that holds marker, or nil. It reads the first page
-// and then pages from the last one backwards, where a recent comment is, up to
-// maxCommentPages pages.
-func (a *Activities) findComment(ctx context.Context, owner, repo string, number int, marker string) (*gh.IssueComment, error) {
-	page := 1
-	for read := 0; read < maxCommentPages && page >= 1; read++ {
-		comments, resp, err := a.client.Issues.ListComments(ctx, owner, repo, number, &gh.IssueListCommentsOptions{
-			ListOptions: gh.ListOptions{PerPage: 100, Page: page},
-		})
-		if err != nil {
-			return nil, classify(fmt.Sprintf("list comments of %s/%s#%d", owner, repo, number), err)
-		}
-		for _, c := range comments {
-			if strings.Contains(c.GetBody(), marker) {
-				return c, nil
-			}
-		}
-		if read == 0 {
-			page = resp.LastPage
-		} else {
-			page--
-		}
-		if page <= 1 {
-			break
-		}
-	}
-	return nil, nil
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/firebreak-dev/firebreak/internal/githubapi"
 	"github.com/firebreak-dev/firebreak/internal/httplimit"
 )
 
@@ -13,11 +14,11 @@ func TestCommentGitHubIssue(t *testing.T) {
 	const path = "/repos/acme/shop/issues/5/comments"
 	marker := "<!-- firebreak-key: " + testKey + " -->"
 	page := func(n, reply string, header map[string]string) exchange {
-		return exchange{method: "GET", path: path, query: q("per_page", "100", "page", n), reply: reply, header: header}
+		return exchange{Method: "GET", Path: path, Query: q("per_page", "100", "page", n), Reply: reply, Header: header}
 	}
-	post := exchange{method: "POST", path: path, status: 201,
-		body:  mustJSON(map[string]string{"body": "Rolling back checkout to v1.4.2.\n\n" + marker}),
-		reply: `{"id":901,"html_url":"https://ghe.example/acme/shop/issues/5#issuecomment-901"}`}
+	post := exchange{Method: "POST", Path: path, Status: 201,
+		Body:  mustJSON(map[string]string{"body": "Rolling back checkout to v1.4.2.\n\n" + marker}),
+		Reply: `{"id":901,"html_url":"https://ghe.example/acme/shop/issues/5#issuecomment-901"}`}
 	link := func(last string) map[string]string {
 		return map[string]string{"Link": `<https://ghe.example/api/v3/repos/acme/shop/issues/5/comments?per_page=100&page=2>; rel="next", ` +
 			`<https://ghe.example/api/v3/repos/acme/shop/issues/5/comments?per_page=100&page=` + last + `>; rel="last"`}
@@ -53,17 +54,17 @@ func TestCommentGitHubIssue(t *testing.T) {
 		},
 		{
 			name:    "unknown issue (404) is not retryable",
-			script:  []exchange{{method: "GET", path: path, query: q("per_page", "100", "page", "1"), status: 404, reply: `{"message":"Not Found"}`}},
+			script:  []exchange{{Method: "GET", Path: path, Query: q("per_page", "100", "page", "1"), Status: 404, Reply: `{"message":"Not Found"}`}},
 			wantErr: &errorWant{errType: ErrNotFound, nonRetryable: true},
 		},
 		{
 			name:    "locked issue (403) is not retryable",
-			script:  []exchange{page("1", `[]`, nil), {method: post.method, path: post.path, body: post.body, status: 403, reply: `{"message":"Resource not accessible by integration"}`}},
+			script:  []exchange{page("1", `[]`, nil), {Method: post.Method, Path: post.Path, Body: post.Body, Status: 403, Reply: `{"message":"Resource not accessible by integration"}`}},
 			wantErr: &errorWant{errType: ErrRejected, nonRetryable: true, contains: "not accessible"},
 		},
 		{
 			name:    "server error is retryable",
-			script:  []exchange{page("1", `[]`, nil), {method: post.method, path: post.path, body: post.body, status: 500}},
+			script:  []exchange{page("1", `[]`, nil), {Method: post.Method, Path: post.Path, Body: post.Body, Status: 500}},
 			wantErr: &errorWant{contains: "500"},
 		},
 		{
@@ -147,7 +148,7 @@ func TestLimitedBody(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b := httplimit.Body(nopCloser{strings.NewReader(tt.body)}, tt.max, errBodyTooLarge)
+			b := httplimit.Body(nopCloser{strings.NewReader(tt.body)}, tt.max, githubapi.ErrBodyTooLarge)
 			var got strings.Builder
 			buf := make([]byte, 2)
 			var err error
@@ -160,7 +161,7 @@ func TestLimitedBody(t *testing.T) {
 				}
 			}
 			if tt.wantErr {
-				require.ErrorIs(t, err, errBodyTooLarge)
+				require.ErrorIs(t, err, githubapi.ErrBodyTooLarge)
 				return
 			}
 			require.Equal(t, tt.body, got.String())

@@ -7,6 +7,8 @@ import (
 	"slices"
 
 	gh "github.com/google/go-github/v60/github"
+
+	"github.com/firebreak-dev/firebreak/internal/githubapi"
 	"go.temporal.io/sdk/activity"
 )
 
@@ -87,7 +89,7 @@ func (a *Activities) CreateGitHubDeployment(ctx context.Context, in CreateDeploy
 		}
 		deployment, _, err = a.client.Repositories.CreateDeployment(ctx, owner, repo, req)
 		if err != nil {
-			return CreateDeploymentOutput{}, classify(fmt.Sprintf("create deployment of %s in %s", clean(in.Ref, 80), in.Repo), err)
+			return CreateDeploymentOutput{}, githubapi.Classify(fmt.Sprintf("create deployment of %s in %s", clean(in.Ref, 80), in.Repo), err)
 		}
 		if deployment.GetID() == 0 {
 			return CreateDeploymentOutput{}, fmt.Errorf("create deployment of %s in %s: GitHub returned no deployment ID", clean(in.Ref, 80), in.Repo)
@@ -100,7 +102,7 @@ func (a *Activities) CreateGitHubDeployment(ctx context.Context, in CreateDeploy
 	if found {
 		statuses, _, err := a.client.Repositories.ListDeploymentStatuses(ctx, owner, repo, out.DeploymentID, &gh.ListOptions{PerPage: 1})
 		if err != nil {
-			return CreateDeploymentOutput{}, classify(fmt.Sprintf("list statuses of deployment %d", out.DeploymentID), err)
+			return CreateDeploymentOutput{}, githubapi.Classify(fmt.Sprintf("list statuses of deployment %d", out.DeploymentID), err)
 		}
 		if len(statuses) > 0 && statuses[0].GetState() == state {
 			out.StatusID, out.AlreadyInPlace = statuses[0].GetID(), true
@@ -113,7 +115,7 @@ func (a *Activities) CreateGitHubDeployment(ctx context.Context, in CreateDeploy
 	}
 	status, _, err := a.client.Repositories.CreateDeploymentStatus(ctx, owner, repo, out.DeploymentID, req)
 	if err != nil {
-		return CreateDeploymentOutput{}, classify(fmt.Sprintf("set status of deployment %d to %s", out.DeploymentID, state), err)
+		return CreateDeploymentOutput{}, githubapi.Classify(fmt.Sprintf("set status of deployment %d to %s", out.DeploymentID, state), err)
 	}
 	out.StatusID = status.GetID()
 	return out, nil
@@ -126,7 +128,7 @@ func (a *Activities) findDeployment(ctx context.Context, owner, repo string, in 
 	for range maxDeploymentPages {
 		list, resp, err := a.client.Repositories.ListDeployments(ctx, owner, repo, opts)
 		if err != nil {
-			return nil, classify(fmt.Sprintf("list deployments of %s in %s", clean(in.Ref, 80), in.Repo), err)
+			return nil, githubapi.Classify(fmt.Sprintf("list deployments of %s in %s", clean(in.Ref, 80), in.Repo), err)
 		}
 		for _, d := range list {
 			var p deploymentPayload

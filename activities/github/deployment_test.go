@@ -14,16 +14,16 @@ func TestCreateGitHubDeployment(t *testing.T) {
 		other      = `{"id":6,"ref":"v1.4.2","environment":"production","payload":{"firebreak_key":"another-step"}}`
 	)
 	list := func(reply string) exchange {
-		return exchange{method: "GET", path: listPath,
-			query: q("ref", "v1.4.2", "environment", "production", "per_page", "100"), reply: reply}
+		return exchange{Method: "GET", Path: listPath,
+			Query: q("ref", "v1.4.2", "environment", "production", "per_page", "100"), Reply: reply}
 	}
-	create := exchange{method: "POST", path: listPath,
-		body: `{"ref":"v1.4.2","environment":"production","auto_merge":false,"description":"roll back checkout",
+	create := exchange{Method: "POST", Path: listPath,
+		Body: `{"ref":"v1.4.2","environment":"production","auto_merge":false,"description":"roll back checkout",
 			"payload":{"firebreak_key":"` + testKey + `"}}`,
-		status: 201, reply: `{"id":7}`}
+		Status: 201, Reply: `{"id":7}`}
 	setStatus := func(state string) exchange {
-		return exchange{method: "POST", path: statusPath, body: `{"state":"` + state + `","description":"roll back checkout"}`,
-			status: 201, reply: `{"id":70,"state":"` + state + `"}`}
+		return exchange{Method: "POST", Path: statusPath, Body: `{"state":"` + state + `","description":"roll back checkout"}`,
+			Status: 201, Reply: `{"id":70,"state":"` + state + `"}`}
 	}
 	tests := []struct {
 		name    string
@@ -47,7 +47,7 @@ func TestCreateGitHubDeployment(t *testing.T) {
 			name: "already in place: this step's deployment has the state",
 			script: []exchange{
 				list(`[` + other + `,` + mine + `]`),
-				{method: "GET", path: statusPath, query: q("per_page", "1"), reply: `[{"id":69,"state":"success"}]`},
+				{Method: "GET", Path: statusPath, Query: q("per_page", "1"), Reply: `[{"id":69,"state":"success"}]`},
 			},
 			want: CreateDeploymentOutput{DeploymentID: 7, StatusID: 69, AlreadyInPlace: true},
 		},
@@ -55,7 +55,7 @@ func TestCreateGitHubDeployment(t *testing.T) {
 			name: "this step's deployment exists without the state: set it only",
 			script: []exchange{
 				list(`[` + mine + `]`),
-				{method: "GET", path: statusPath, query: q("per_page", "1"), reply: `[{"id":68,"state":"pending"}]`},
+				{Method: "GET", Path: statusPath, Query: q("per_page", "1"), Reply: `[{"id":68,"state":"pending"}]`},
 				setStatus("success"),
 			},
 			want: CreateDeploymentOutput{DeploymentID: 7, StatusID: 70},
@@ -63,13 +63,13 @@ func TestCreateGitHubDeployment(t *testing.T) {
 		{
 			name: "failing required checks (409) are not retryable",
 			script: []exchange{list(`[]`),
-				{method: create.method, path: create.path, body: create.body, status: 409,
-					reply: `{"message":"Conflict: Commit status checks failed for v1.4.2."}`}},
+				{Method: create.Method, Path: create.Path, Body: create.Body, Status: 409,
+					Reply: `{"message":"Conflict: Commit status checks failed for v1.4.2."}`}},
 			wantErr: &errorWant{errType: ErrRejected, nonRetryable: true, contains: "status checks failed"},
 		},
 		{
 			name:    "server error is retryable",
-			script:  []exchange{list(`[]`), create, {method: "POST", path: statusPath, body: `{"state":"success","description":"roll back checkout"}`, status: 503}},
+			script:  []exchange{list(`[]`), create, {Method: "POST", Path: statusPath, Body: `{"state":"success","description":"roll back checkout"}`, Status: 503}},
 			wantErr: &errorWant{contains: "503"},
 		},
 		{

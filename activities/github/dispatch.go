@@ -8,6 +8,8 @@ import (
 	"time"
 
 	gh "github.com/google/go-github/v60/github"
+
+	"github.com/firebreak-dev/firebreak/internal/githubapi"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 )
@@ -158,7 +160,7 @@ func (a *Activities) DispatchGitHubWorkflow(ctx context.Context, in DispatchWork
 	for {
 		run, _, err := a.client.Actions.GetWorkflowRunByID(ctx, owner, repo, p.RunID)
 		if err != nil {
-			return out, classify(fmt.Sprintf("get workflow run %d", p.RunID), err)
+			return out, githubapi.Classify(fmt.Sprintf("get workflow run %d", p.RunID), err)
 		}
 		if u := run.GetHTMLURL(); u != "" {
 			out.RunURL = u
@@ -225,7 +227,7 @@ func (a *Activities) dispatch(ctx context.Context, owner, repo string, in Dispat
 				continue
 			}
 		}
-		return 0, "", classify(fmt.Sprintf("dispatch workflow %s in %s", in.Workflow, in.Repo), err)
+		return 0, "", githubapi.Classify(fmt.Sprintf("dispatch workflow %s in %s", in.Workflow, in.Repo), err)
 	}
 	return 0, "", nonRetryable(ErrRejected, "dispatch workflow %s in %s: GitHub refused every form of the request", in.Workflow, in.Repo)
 }
@@ -235,7 +237,7 @@ func (a *Activities) latestRunID(ctx context.Context, owner, repo, workflow stri
 	runs, _, err := a.client.Actions.ListWorkflowRunsByFileName(ctx, owner, repo, workflow,
 		&gh.ListWorkflowRunsOptions{ListOptions: gh.ListOptions{PerPage: 1}})
 	if err != nil {
-		return 0, classify(fmt.Sprintf("list runs of workflow %s", workflow), err)
+		return 0, githubapi.Classify(fmt.Sprintf("list runs of workflow %s", workflow), err)
 	}
 	var newest int64
 	for _, r := range runs.WorkflowRuns {
@@ -257,7 +259,7 @@ func (a *Activities) findRun(ctx context.Context, owner, repo string, in Dispatc
 		}
 		runs, _, err := a.client.Actions.ListWorkflowRunsByFileName(ctx, owner, repo, in.Workflow, opts)
 		if err != nil {
-			return nil, classify(fmt.Sprintf("list runs of workflow %s", in.Workflow), err)
+			return nil, githubapi.Classify(fmt.Sprintf("list runs of workflow %s", in.Workflow), err)
 		}
 		var found *gh.WorkflowRun
 		for _, r := range runs.WorkflowRuns {

@@ -20,21 +20,21 @@ const (
 
 // Exchanges the dispatch tests share.
 var (
-	listNewest = exchange{method: "GET", path: runsPath, query: q("per_page", "1"),
-		reply: `{"total_count":1,"workflow_runs":[{"id":100,"status":"completed"}]}`}
+	listNewest = exchange{Method: "GET", Path: runsPath, Query: q("per_page", "1"),
+		Reply: `{"total_count":1,"workflow_runs":[{"id":100,"status":"completed"}]}`}
 	dispatchFull = `{"ref":"main","inputs":{"version":"41","firebreak_key":"` + testKey + `"},"return_run_details":true}`
 	dispatchNoRD = `{"ref":"main","inputs":{"version":"41","firebreak_key":"` + testKey + `"}}`
 	runDetails   = `{"workflow_run_id":101,"run_url":"https://ghe.example/api/v3/repos/acme/shop/actions/runs/101","html_url":"https://ghe.example/acme/shop/actions/runs/101"}`
-	findRuns     = exchange{method: "GET", path: runsPath, query: q("event", "workflow_dispatch", "branch", "main", "per_page", "50"),
-		reply: `{"total_count":3,"workflow_runs":[
+	findRuns     = exchange{Method: "GET", Path: runsPath, Query: q("event", "workflow_dispatch", "branch", "main", "per_page", "50"),
+		Reply: `{"total_count":3,"workflow_runs":[
 			{"id":103,"display_title":"Roll back","html_url":"https://ghe.example/acme/shop/actions/runs/103"},
 			{"id":102,"display_title":"Roll back","html_url":"https://ghe.example/acme/shop/actions/runs/102"},
 			{"id":100,"display_title":"Roll back"}]}`}
 )
 
 func getRun(id int, status, conclusion string) exchange {
-	return exchange{method: "GET", path: "/repos/acme/shop/actions/runs/" + strconv.Itoa(id),
-		reply: fmt.Sprintf(`{"id":%d,"status":%q,"conclusion":%q,"html_url":"https://ghe.example/acme/shop/actions/runs/%d"}`, id, status, conclusion, id)}
+	return exchange{Method: "GET", Path: "/repos/acme/shop/actions/runs/" + strconv.Itoa(id),
+		Reply: fmt.Sprintf(`{"id":%d,"status":%q,"conclusion":%q,"html_url":"https://ghe.example/acme/shop/actions/runs/%d"}`, id, status, conclusion, id)}
 }
 
 func dispatchInput() DispatchWorkflowInput {
@@ -61,7 +61,7 @@ func TestDispatchGitHubWorkflow(t *testing.T) {
 			name: "run details returned, waits for success",
 			script: []exchange{
 				listNewest,
-				{method: "POST", path: dispatchPath, body: dispatchFull, reply: runDetails},
+				{Method: "POST", Path: dispatchPath, Body: dispatchFull, Reply: runDetails},
 				getRun(101, "queued", ""),
 				getRun(101, "in_progress", ""),
 				getRun(101, "completed", "success"),
@@ -73,9 +73,9 @@ func TestDispatchGitHubWorkflow(t *testing.T) {
 			name: "server refuses return_run_details: dispatch again without it and find the run",
 			script: []exchange{
 				listNewest,
-				{method: "POST", path: dispatchPath, body: dispatchFull, status: 422,
-					reply: `{"message":"Invalid request.\n\n\"return_run_details\" is not a permitted key."}`},
-				{method: "POST", path: dispatchPath, body: dispatchNoRD, status: 204},
+				{Method: "POST", Path: dispatchPath, Body: dispatchFull, Status: 422,
+					Reply: `{"message":"Invalid request.\n\n\"return_run_details\" is not a permitted key."}`},
+				{Method: "POST", Path: dispatchPath, Body: dispatchNoRD, Status: 204},
 				findRuns,
 				getRun(102, "completed", "success"),
 			},
@@ -86,11 +86,11 @@ func TestDispatchGitHubWorkflow(t *testing.T) {
 			name: "server ignores return_run_details: find the run, preferring the one titled with the key",
 			script: []exchange{
 				listNewest,
-				{method: "POST", path: dispatchPath, body: dispatchFull, status: 204},
-				{method: "GET", path: runsPath, query: q("event", "workflow_dispatch", "branch", "main", "per_page", "50"),
-					reply: `{"total_count":0,"workflow_runs":[]}`},
-				{method: "GET", path: runsPath, query: q("event", "workflow_dispatch", "branch", "main", "per_page", "50"),
-					reply: `{"total_count":2,"workflow_runs":[
+				{Method: "POST", Path: dispatchPath, Body: dispatchFull, Status: 204},
+				{Method: "GET", Path: runsPath, Query: q("event", "workflow_dispatch", "branch", "main", "per_page", "50"),
+					Reply: `{"total_count":0,"workflow_runs":[]}`},
+				{Method: "GET", Path: runsPath, Query: q("event", "workflow_dispatch", "branch", "main", "per_page", "50"),
+					Reply: `{"total_count":2,"workflow_runs":[
 						{"id":104,"display_title":"Rollback ` + testKey + `","html_url":"https://ghe.example/acme/shop/actions/runs/104"},
 						{"id":103,"display_title":"Someone else's run"}]}`},
 				getRun(104, "completed", "success"),
@@ -101,9 +101,9 @@ func TestDispatchGitHubWorkflow(t *testing.T) {
 			name: "workflow does not declare firebreak_key: dispatch again without it",
 			script: []exchange{
 				listNewest,
-				{method: "POST", path: dispatchPath, body: dispatchFull, status: 422,
-					reply: `{"message":"Unexpected inputs provided: [\"firebreak_key\"]"}`},
-				{method: "POST", path: dispatchPath, body: `{"ref":"main","inputs":{"version":"41"},"return_run_details":true}`, reply: runDetails},
+				{Method: "POST", Path: dispatchPath, Body: dispatchFull, Status: 422,
+					Reply: `{"message":"Unexpected inputs provided: [\"firebreak_key\"]"}`},
+				{Method: "POST", Path: dispatchPath, Body: `{"ref":"main","inputs":{"version":"41"},"return_run_details":true}`, Reply: runDetails},
 				getRun(101, "completed", "success"),
 			},
 			want: DispatchWorkflowOutput{RunID: 101, RunURL: "https://ghe.example/acme/shop/actions/runs/101", Conclusion: "success"},
@@ -111,7 +111,7 @@ func TestDispatchGitHubWorkflow(t *testing.T) {
 		{
 			name:   "no wait",
 			input:  func(in *DispatchWorkflowInput) { in.Wait = &noWait },
-			script: []exchange{listNewest, {method: "POST", path: dispatchPath, body: dispatchFull, reply: runDetails}},
+			script: []exchange{listNewest, {Method: "POST", Path: dispatchPath, Body: dispatchFull, Reply: runDetails}},
 			want:   DispatchWorkflowOutput{RunID: 101, RunURL: "https://ghe.example/acme/shop/actions/runs/101"},
 		},
 		{
@@ -129,10 +129,10 @@ func TestDispatchGitHubWorkflow(t *testing.T) {
 		{
 			name:      "earlier attempt died before its dispatch reached GitHub: dispatch after looking",
 			heartbeat: &dispatchProgress{BeforeRunID: 100, Dispatching: true},
-			script: append(repeat(findPolls, exchange{method: "GET", path: runsPath,
-				query: q("event", "workflow_dispatch", "branch", "main", "per_page", "50"),
-				reply: `{"total_count":1,"workflow_runs":[{"id":100}]}`}),
-				exchange{method: "POST", path: dispatchPath, body: dispatchFull, reply: runDetails},
+			script: append(repeat(findPolls, exchange{Method: "GET", Path: runsPath,
+				Query: q("event", "workflow_dispatch", "branch", "main", "per_page", "50"),
+				Reply: `{"total_count":1,"workflow_runs":[{"id":100}]}`}),
+				exchange{Method: "POST", Path: dispatchPath, Body: dispatchFull, Reply: runDetails},
 				getRun(101, "completed", "success")),
 			want: DispatchWorkflowOutput{RunID: 101, RunURL: "https://ghe.example/acme/shop/actions/runs/101", Conclusion: "success"},
 		},
@@ -140,7 +140,7 @@ func TestDispatchGitHubWorkflow(t *testing.T) {
 			name: "run concludes failure",
 			script: []exchange{
 				listNewest,
-				{method: "POST", path: dispatchPath, body: dispatchFull, reply: runDetails},
+				{Method: "POST", Path: dispatchPath, Body: dispatchFull, Reply: runDetails},
 				getRun(101, "completed", "failure"),
 			},
 			wantErr: &errorWant{errType: ErrFailed, nonRetryable: true, contains: "concluded failure"},
@@ -150,7 +150,7 @@ func TestDispatchGitHubWorkflow(t *testing.T) {
 			input: func(in *DispatchWorkflowInput) { in.Timeout = Duration(time.Nanosecond) },
 			script: []exchange{
 				listNewest,
-				{method: "POST", path: dispatchPath, body: dispatchFull, reply: runDetails},
+				{Method: "POST", Path: dispatchPath, Body: dispatchFull, Reply: runDetails},
 				getRun(101, "in_progress", ""),
 			},
 			wantErr: &errorWant{errType: ErrTimeout, nonRetryable: true, contains: "still in_progress"},
@@ -158,7 +158,7 @@ func TestDispatchGitHubWorkflow(t *testing.T) {
 		{
 			name: "unknown workflow (404) is not retryable",
 			script: []exchange{
-				{method: "GET", path: runsPath, query: q("per_page", "1"), status: 404, reply: `{"message":"Not Found"}`},
+				{Method: "GET", Path: runsPath, Query: q("per_page", "1"), Status: 404, Reply: `{"message":"Not Found"}`},
 			},
 			wantErr: &errorWant{errType: ErrNotFound, nonRetryable: true, contains: "404"},
 		},
@@ -166,15 +166,15 @@ func TestDispatchGitHubWorkflow(t *testing.T) {
 			name: "workflow without workflow_dispatch (422) is not retryable",
 			script: []exchange{
 				listNewest,
-				{method: "POST", path: dispatchPath, body: dispatchFull, status: 422,
-					reply: `{"message":"Workflow does not have 'workflow_dispatch' trigger"}`},
+				{Method: "POST", Path: dispatchPath, Body: dispatchFull, Status: 422,
+					Reply: `{"message":"Workflow does not have 'workflow_dispatch' trigger"}`},
 			},
 			wantErr: &errorWant{errType: ErrRejected, nonRetryable: true, contains: "workflow_dispatch' trigger"},
 		},
 		{
 			name: "bad token (401) is not retryable",
 			script: []exchange{
-				{method: "GET", path: runsPath, query: q("per_page", "1"), status: 401, reply: `{"message":"Bad credentials"}`},
+				{Method: "GET", Path: runsPath, Query: q("per_page", "1"), Status: 401, Reply: `{"message":"Bad credentials"}`},
 			},
 			wantErr: &errorWant{errType: ErrRejected, nonRetryable: true, contains: "Bad credentials"},
 		},
@@ -182,7 +182,7 @@ func TestDispatchGitHubWorkflow(t *testing.T) {
 			name: "server error (502) is retryable",
 			script: []exchange{
 				listNewest,
-				{method: "POST", path: dispatchPath, body: dispatchFull, status: 502, reply: `{"message":"Server Error"}`},
+				{Method: "POST", Path: dispatchPath, Body: dispatchFull, Status: 502, Reply: `{"message":"Server Error"}`},
 			},
 			wantErr: &errorWant{contains: "502"},
 		},
@@ -190,27 +190,27 @@ func TestDispatchGitHubWorkflow(t *testing.T) {
 			name: "429 with Retry-After is retryable after that delay",
 			script: []exchange{
 				listNewest,
-				{method: "POST", path: dispatchPath, body: dispatchFull, status: 429,
-					header: map[string]string{"Retry-After": "7"}, reply: `{"message":"Too Many Requests"}`},
+				{Method: "POST", Path: dispatchPath, Body: dispatchFull, Status: 429,
+					Header: map[string]string{"Retry-After": "7"}, Reply: `{"message":"Too Many Requests"}`},
 			},
 			wantErr: &errorWant{errType: ErrRateLimited, retryDelay: 7 * time.Second},
 		},
 		{
 			name: "403 secondary rate limit with Retry-After is retryable after that delay",
 			script: []exchange{
-				{method: "GET", path: runsPath, query: q("per_page", "1"), status: 403,
-					header: map[string]string{"Retry-After": "30"},
-					reply:  `{"message":"You have exceeded a secondary rate limit.","documentation_url":"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"}`},
+				{Method: "GET", Path: runsPath, Query: q("per_page", "1"), Status: 403,
+					Header: map[string]string{"Retry-After": "30"},
+					Reply:  `{"message":"You have exceeded a secondary rate limit.","documentation_url":"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"}`},
 			},
 			wantErr: &errorWant{errType: ErrRateLimited, retryDelay: 30 * time.Second},
 		},
 		{
 			name: "403 primary rate limit is retryable after the reset",
 			script: []exchange{
-				{method: "GET", path: runsPath, query: q("per_page", "1"), status: 403,
-					header: map[string]string{"X-RateLimit-Limit": "5000", "X-RateLimit-Remaining": "0",
+				{Method: "GET", Path: runsPath, Query: q("per_page", "1"), Status: 403,
+					Header: map[string]string{"X-RateLimit-Limit": "5000", "X-RateLimit-Remaining": "0",
 						"X-RateLimit-Reset": strconv.FormatInt(time.Now().Add(2*time.Minute).Unix(), 10)},
-					reply: `{"message":"API rate limit exceeded"}`},
+					Reply: `{"message":"API rate limit exceeded"}`},
 			},
 			wantErr: &errorWant{errType: ErrRateLimited, retryDelay: 2 * time.Minute},
 		},

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -17,17 +16,13 @@ import (
 
 	gh "github.com/google/go-github/v60/github"
 
-	"github.com/firebreak-dev/firebreak/internal/httplimit"
+	"github.com/firebreak-dev/firebreak/internal/githubapi"
 )
 
 // Defaults of Config's zero values.
 const (
-	defaultBaseURL      = "https://api.github.com/"
 	defaultPollInterval = 10 * time.Second
 	defaultTimeout      = 30 * time.Second
-	// maxResponseBytes bounds every response body read from GitHub. A recursive tree, the
-	// largest answer the actions read, is at most 7 MB.
-	maxResponseBytes = 16 << 20
 )
 
 // Config configures Activities. Every field but TokenEnv has a safe zero value.
@@ -62,37 +57,12 @@ func New(cfg Config, logger *slog.Logger) (*Activities, error) {
 	if token == "" {
 		return nil, fmt.Errorf("configure GitHub actions: environment variable %s is empty or unset", cfg.TokenEnv)
 	}
-	base := cfg.BaseURL
-	if base == "" {
-		base = defaultBaseURL
-	}
-	if !strings.HasSuffix(base, "/") {
-		base += "/"
-	}
-	u, err := url.Parse(base)
+	client, err := githubapi.NewClient(githubapi.ClientConfig{
+		Token: token, BaseURL: cfg.BaseURL, HTTPClient: cfg.HTTPClient, Timeout: defaultTimeout,
+	})
 	if err != nil {
-		var uerr *url.Error
-		if errors.As(err, &uerr) {
-			err = uerr.Err
-		}
-		return nil, fmt.Errorf("parse GitHub base URL: %w", err)
+		return nil, err
 	}
-	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" || u.User != nil || u.RawQuery != "" {
-		return nil, fmt.Errorf("validate GitHub base URL %s: want an absolute http or https URL without credentials or query", u.Redacted())
-	}
-	hc := &http.Client{Timeout: defaultTimeout}
-	if cfg.HTTPClient != nil {
-		c := *cfg.HTTPClient
-		hc = &c
-	}
-	next := hc.Transport
-	if next == nil {
-		next = http.DefaultTransport
-	}
-	hc.Transport = limitTransport{next: next, max: maxResponseBytes}
-	client := gh.NewClient(hc).WithAuthToken(token)
-	client.BaseURL = u
-	client.UserAgent = "firebreak"
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -113,25 +83,6 @@ func Actions(a *Activities) map[string]any {
 		"github.comment_issue":       a.CommentGitHubIssue,
 	}
 }
-
-// limitTransport fails the read of any response body longer than max bytes.
-type limitTransport struct {
-	next http.RoundTripper
-	max  int64
-}
-
-// RoundTrip sends r and limits the body of its response.
-func (t limitTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	resp, err := t.next.RoundTrip(r)
-	if err != nil {
-		return nil, err
-	}
-	resp.Body = httplimit.Body(resp.Body, t.max, errBodyTooLarge)
-	return resp, nil
-}
-
-// errBodyTooLarge is what reading a response body past the limit returns.
-var errBodyTooLarge = errors.New("response body exceeds 16 MB")
 
 // Limits of the inputs.
 const (

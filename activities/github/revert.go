@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	gh "github.com/google/go-github/v60/github"
+
+	"github.com/firebreak-dev/firebreak/internal/githubapi"
 	"go.temporal.io/sdk/activity"
 )
 
@@ -51,7 +53,7 @@ func (a *Activities) OpenRevertPullRequest(ctx context.Context, in RevertPullReq
 
 	commit, _, err := a.client.Repositories.GetCommit(ctx, owner, repo, in.Commit, &gh.ListOptions{PerPage: 1})
 	if err != nil {
-		return RevertPullRequestOutput{}, classify(fmt.Sprintf("get commit %s of %s", in.Commit, in.Repo), err)
+		return RevertPullRequestOutput{}, githubapi.Classify(fmt.Sprintf("get commit %s of %s", in.Commit, in.Repo), err)
 	}
 	sha := commit.GetSHA()
 	if !shaPattern.MatchString(sha) || len(sha) != 40 && len(sha) != 64 {
@@ -67,7 +69,7 @@ func (a *Activities) OpenRevertPullRequest(ctx context.Context, in RevertPullReq
 	if base == "" {
 		r, _, err := a.client.Repositories.Get(ctx, owner, repo)
 		if err != nil {
-			return RevertPullRequestOutput{}, classify(fmt.Sprintf("get repository %s", in.Repo), err)
+			return RevertPullRequestOutput{}, githubapi.Classify(fmt.Sprintf("get repository %s", in.Repo), err)
 		}
 		if base = r.GetDefaultBranch(); base == "" {
 			return RevertPullRequestOutput{}, fmt.Errorf("get repository %s: no default branch", in.Repo)
@@ -91,7 +93,7 @@ func (a *Activities) OpenRevertPullRequest(ctx context.Context, in RevertPullReq
 		// An earlier attempt made the branch; use it if it holds Firebreak's revert.
 		head, _, err := a.client.Git.GetCommit(ctx, owner, repo, ref.GetObject().GetSHA())
 		if err != nil {
-			return RevertPullRequestOutput{}, classify(fmt.Sprintf("get head commit of branch %s", branch), err)
+			return RevertPullRequestOutput{}, githubapi.Classify(fmt.Sprintf("get head commit of branch %s", branch), err)
 		}
 		if !strings.Contains(head.GetMessage(), "This reverts commit "+sha) {
 			return RevertPullRequestOutput{}, nonRetryable(ErrConflict,
@@ -115,11 +117,11 @@ func (a *Activities) OpenRevertPullRequest(ctx context.Context, in RevertPullReq
 				// Another attempt made it meanwhile; the next attempt checks and uses it.
 				return RevertPullRequestOutput{}, fmt.Errorf("create branch %s: it was created meanwhile", branch)
 			}
-			return RevertPullRequestOutput{}, classify(fmt.Sprintf("create branch %s", branch), err)
+			return RevertPullRequestOutput{}, githubapi.Classify(fmt.Sprintf("create branch %s", branch), err)
 		}
 		activity.RecordHeartbeat(ctx, branch)
 	default:
-		return RevertPullRequestOutput{}, classify(fmt.Sprintf("get branch %s", branch), err)
+		return RevertPullRequestOutput{}, githubapi.Classify(fmt.Sprintf("get branch %s", branch), err)
 	}
 
 	title := in.Title
@@ -143,7 +145,7 @@ func (a *Activities) OpenRevertPullRequest(ctx context.Context, in RevertPullReq
 				return out, nil
 			}
 		}
-		return RevertPullRequestOutput{}, classify(fmt.Sprintf("open pull request from %s into %s", branch, clean(base, 80)), err)
+		return RevertPullRequestOutput{}, githubapi.Classify(fmt.Sprintf("open pull request from %s into %s", branch, clean(base, 80)), err)
 	}
 	log.Info("opened revert pull request", "number", pr.GetNumber(), "commit", sha)
 	out.Number, out.URL = pr.GetNumber(), pr.GetHTMLURL()
@@ -158,7 +160,7 @@ func (a *Activities) existingPullRequest(ctx context.Context, owner, repo, branc
 		State: "all", Head: owner + ":" + branch, ListOptions: gh.ListOptions{PerPage: 10},
 	})
 	if err != nil {
-		return nil, classify(fmt.Sprintf("list pull requests from %s", branch), err)
+		return nil, githubapi.Classify(fmt.Sprintf("list pull requests from %s", branch), err)
 	}
 	var closed *gh.PullRequest
 	for _, pr := range prs {
@@ -184,16 +186,16 @@ func (a *Activities) revertCommit(ctx context.Context, owner, repo string, commi
 	sha := commit.GetSHA()
 	baseRef, _, err := a.client.Git.GetRef(ctx, owner, repo, "heads/"+base)
 	if err != nil {
-		return "", classify(fmt.Sprintf("get base branch %s", clean(base, 80)), err)
+		return "", githubapi.Classify(fmt.Sprintf("get base branch %s", clean(base, 80)), err)
 	}
 	baseHead := baseRef.GetObject().GetSHA()
 	baseCommit, _, err := a.client.Git.GetCommit(ctx, owner, repo, baseHead)
 	if err != nil {
-		return "", classify(fmt.Sprintf("get head commit of %s", clean(base, 80)), err)
+		return "", githubapi.Classify(fmt.Sprintf("get head commit of %s", clean(base, 80)), err)
 	}
 	parent, _, err := a.client.Git.GetCommit(ctx, owner, repo, commit.Parents[0].GetSHA())
 	if err != nil {
-		return "", classify(fmt.Sprintf("get parent of commit %s", sha), err)
+		return "", githubapi.Classify(fmt.Sprintf("get parent of commit %s", sha), err)
 	}
 	parentTree, err := a.files(ctx, owner, repo, parent.GetTree().GetSHA())
 	if err != nil {
@@ -249,7 +251,7 @@ func (a *Activities) revertCommit(ctx context.Context, owner, repo string, commi
 	}
 	tree, _, err := a.client.Git.CreateTree(ctx, owner, repo, baseCommit.GetTree().GetSHA(), entries)
 	if err != nil {
-		return "", classify(fmt.Sprintf("create revert tree of %s", sha), err)
+		return "", githubapi.Classify(fmt.Sprintf("create revert tree of %s", sha), err)
 	}
 	message := fmt.Sprintf("Revert \"%s\"\n\nThis reverts commit %s.\n\nFirebreak-Key: %s\n", subject, sha, key)
 	revert, _, err := a.client.Git.CreateCommit(ctx, owner, repo, &gh.Commit{
@@ -258,7 +260,7 @@ func (a *Activities) revertCommit(ctx context.Context, owner, repo string, commi
 		Parents: []*gh.Commit{{SHA: gh.String(baseHead)}},
 	}, nil)
 	if err != nil {
-		return "", classify(fmt.Sprintf("create revert commit of %s", sha), err)
+		return "", githubapi.Classify(fmt.Sprintf("create revert commit of %s", sha), err)
 	}
 	return revert.GetSHA(), nil
 }
@@ -268,7 +270,7 @@ func (a *Activities) revertCommit(ctx context.Context, owner, repo string, commi
 func (a *Activities) files(ctx context.Context, owner, repo, treeSHA string) (map[string]*gh.TreeEntry, error) {
 	tree, _, err := a.client.Git.GetTree(ctx, owner, repo, treeSHA, true)
 	if err != nil {
-		return nil, classify(fmt.Sprintf("get tree %s", clean(treeSHA, 40)), err)
+		return nil, githubapi.Classify(fmt.Sprintf("get tree %s", clean(treeSHA, 40)), err)
 	}
 	if tree.GetTruncated() {
 		return nil, nonRetryable(ErrRejected, "get tree %s: GitHub truncated it; the repository is too large to revert through the API", clean(treeSHA, 40))

@@ -39,43 +39,43 @@ func TestOpenRevertPullRequest(t *testing.T) {
 	commitTree := map[string]string{"a.txt": "blob-a2", "b.txt": "blob-b1", "lib/new.go": "blob-new"}
 	baseTree := map[string]string{"a.txt": "blob-a2", "b.txt": "blob-b3", "lib/new.go": "blob-new", "README": "blob-r"}
 
-	getCommit := exchange{method: "GET", path: "/repos/acme/shop/commits/c0ffee00", query: q("per_page", "1"),
-		reply: `{"sha":"` + revertSHA + `","commit":{"message":"Add discount engine\n\nLong text.","tree":{"sha":"tree-c"}},
+	getCommit := exchange{Method: "GET", Path: "/repos/acme/shop/commits/c0ffee00", Query: q("per_page", "1"),
+		Reply: `{"sha":"` + revertSHA + `","commit":{"message":"Add discount engine\n\nLong text.","tree":{"sha":"tree-c"}},
 			"parents":[{"sha":"` + parentSHA + `"}]}`}
-	getRepo := exchange{method: "GET", path: "/repos/acme/shop", reply: `{"default_branch":"main"}`}
+	getRepo := exchange{Method: "GET", Path: "/repos/acme/shop", Reply: `{"default_branch":"main"}`}
 	listPRs := func(reply string) exchange {
-		return exchange{method: "GET", path: "/repos/acme/shop/pulls",
-			query: q("state", "all", "head", "acme:"+revertBranch, "per_page", "10"), reply: reply}
+		return exchange{Method: "GET", Path: "/repos/acme/shop/pulls",
+			Query: q("state", "all", "head", "acme:"+revertBranch, "per_page", "10"), Reply: reply}
 	}
-	noBranch := exchange{method: "GET", path: "/repos/acme/shop/git/ref/heads/" + revertBranch, status: 404, reply: `{"message":"Not Found"}`}
+	noBranch := exchange{Method: "GET", Path: "/repos/acme/shop/git/ref/heads/" + revertBranch, Status: 404, Reply: `{"message":"Not Found"}`}
 	build := func(base map[string]string) []exchange {
 		return []exchange{
-			{method: "GET", path: "/repos/acme/shop/git/ref/heads/main", reply: `{"ref":"refs/heads/main","object":{"sha":"` + baseHeadSHA + `"}}`},
-			{method: "GET", path: "/repos/acme/shop/git/commits/" + baseHeadSHA, reply: `{"sha":"` + baseHeadSHA + `","tree":{"sha":"tree-b"}}`},
-			{method: "GET", path: "/repos/acme/shop/git/commits/" + parentSHA, reply: `{"sha":"` + parentSHA + `","tree":{"sha":"tree-p"}}`},
-			{method: "GET", path: "/repos/acme/shop/git/trees/tree-p", query: q("recursive", "1"), reply: tree("tree-p", parentTree)},
-			{method: "GET", path: "/repos/acme/shop/git/trees/tree-c", query: q("recursive", "1"), reply: tree("tree-c", commitTree)},
-			{method: "GET", path: "/repos/acme/shop/git/trees/tree-b", query: q("recursive", "1"), reply: tree("tree-b", base)},
+			{Method: "GET", Path: "/repos/acme/shop/git/ref/heads/main", Reply: `{"ref":"refs/heads/main","object":{"sha":"` + baseHeadSHA + `"}}`},
+			{Method: "GET", Path: "/repos/acme/shop/git/commits/" + baseHeadSHA, Reply: `{"sha":"` + baseHeadSHA + `","tree":{"sha":"tree-b"}}`},
+			{Method: "GET", Path: "/repos/acme/shop/git/commits/" + parentSHA, Reply: `{"sha":"` + parentSHA + `","tree":{"sha":"tree-p"}}`},
+			{Method: "GET", Path: "/repos/acme/shop/git/trees/tree-p", Query: q("recursive", "1"), Reply: tree("tree-p", parentTree)},
+			{Method: "GET", Path: "/repos/acme/shop/git/trees/tree-c", Query: q("recursive", "1"), Reply: tree("tree-c", commitTree)},
+			{Method: "GET", Path: "/repos/acme/shop/git/trees/tree-b", Query: q("recursive", "1"), Reply: tree("tree-b", base)},
 		}
 	}
 	prBody := "This reverts commit " + revertSHA + ".\n\nOpened by Firebreak during an incident.\n\n<!-- firebreak-key: " + testKey + " -->"
-	createPR := exchange{method: "POST", path: "/repos/acme/shop/pulls",
-		body: mustJSON(map[string]any{"title": `Revert "Add discount engine"`, "head": revertBranch, "base": "main",
+	createPR := exchange{Method: "POST", Path: "/repos/acme/shop/pulls",
+		Body: mustJSON(map[string]any{"title": `Revert "Add discount engine"`, "head": revertBranch, "base": "main",
 			"body": prBody, "maintainer_can_modify": true}),
-		status: 201, reply: `{"number":12,"html_url":"https://ghe.example/acme/shop/pull/12"}`}
+		Status: 201, Reply: `{"number":12,"html_url":"https://ghe.example/acme/shop/pull/12"}`}
 	create := []exchange{
-		{method: "POST", path: "/repos/acme/shop/git/trees", status: 201, reply: `{"sha":"tree-r"}`,
-			body: `{"base_tree":"tree-b","tree":[
+		{Method: "POST", Path: "/repos/acme/shop/git/trees", Status: 201, Reply: `{"sha":"tree-r"}`,
+			Body: `{"base_tree":"tree-b","tree":[
 				{"path":"a.txt","mode":"100644","type":"blob","sha":"blob-a1"},
 				{"path":"lib/new.go","mode":"100644","type":"blob","sha":null},
 				{"path":"lib/old.go","mode":"100644","type":"blob","sha":"blob-old"}]}`},
-		{method: "POST", path: "/repos/acme/shop/git/commits", status: 201, reply: `{"sha":"` + revertedSHA + `"}`,
-			body: mustJSON(map[string]any{
+		{Method: "POST", Path: "/repos/acme/shop/git/commits", Status: 201, Reply: `{"sha":"` + revertedSHA + `"}`,
+			Body: mustJSON(map[string]any{
 				"message": "Revert \"Add discount engine\"\n\nThis reverts commit " + revertSHA + ".\n\nFirebreak-Key: " + testKey + "\n",
 				"tree":    "tree-r", "parents": []string{baseHeadSHA}})},
-		{method: "POST", path: "/repos/acme/shop/git/refs", status: 201,
-			body:  `{"ref":"refs/heads/` + revertBranch + `","sha":"` + revertedSHA + `"}`,
-			reply: `{"ref":"refs/heads/` + revertBranch + `"}`},
+		{Method: "POST", Path: "/repos/acme/shop/git/refs", Status: 201,
+			Body:  `{"ref":"refs/heads/` + revertBranch + `","sha":"` + revertedSHA + `"}`,
+			Reply: `{"ref":"refs/heads/` + revertBranch + `"}`},
 		createPR,
 	}
 	concat := func(parts ...[]exchange) []exchange {
@@ -103,10 +103,10 @@ func TestOpenRevertPullRequest(t *testing.T) {
 			name:  "named base and title",
 			input: func(in *RevertPullRequestInput) { in.Base = "main"; in.Title = "Roll back discounts" },
 			script: concat([]exchange{getCommit, listPRs(`[]`), noBranch}, build(baseTree), create[:3],
-				[]exchange{{method: "POST", path: "/repos/acme/shop/pulls", status: 201,
-					body: mustJSON(map[string]any{"title": "Roll back discounts", "head": revertBranch, "base": "main",
+				[]exchange{{Method: "POST", Path: "/repos/acme/shop/pulls", Status: 201,
+					Body: mustJSON(map[string]any{"title": "Roll back discounts", "head": revertBranch, "base": "main",
 						"body": prBody, "maintainer_can_modify": true}),
-					reply: `{"number":12,"html_url":"https://ghe.example/acme/shop/pull/12"}`}}),
+					Reply: `{"number":12,"html_url":"https://ghe.example/acme/shop/pull/12"}`}}),
 			want: opened,
 		},
 		{
@@ -130,10 +130,10 @@ func TestOpenRevertPullRequest(t *testing.T) {
 		{
 			name: "an earlier attempt made the branch: open the pull request from it",
 			script: []exchange{getCommit, getRepo, listPRs(`[]`),
-				{method: "GET", path: "/repos/acme/shop/git/ref/heads/" + revertBranch,
-					reply: `{"ref":"refs/heads/` + revertBranch + `","object":{"sha":"` + revertedSHA + `"}}`},
-				{method: "GET", path: "/repos/acme/shop/git/commits/" + revertedSHA,
-					reply: `{"sha":"` + revertedSHA + `","message":"Revert \"Add discount engine\"\n\nThis reverts commit ` + revertSHA + `.\n"}`},
+				{Method: "GET", Path: "/repos/acme/shop/git/ref/heads/" + revertBranch,
+					Reply: `{"ref":"refs/heads/` + revertBranch + `","object":{"sha":"` + revertedSHA + `"}}`},
+				{Method: "GET", Path: "/repos/acme/shop/git/commits/" + revertedSHA,
+					Reply: `{"sha":"` + revertedSHA + `","message":"Revert \"Add discount engine\"\n\nThis reverts commit ` + revertSHA + `.\n"}`},
 				createPR},
 			want: opened,
 		},
@@ -141,8 +141,8 @@ func TestOpenRevertPullRequest(t *testing.T) {
 			name: "a pull request created meanwhile is already in place",
 			script: concat([]exchange{getCommit, getRepo, listPRs(`[]`), noBranch}, build(baseTree), create[:3],
 				[]exchange{
-					{method: createPR.method, path: createPR.path, body: createPR.body, status: 422,
-						reply: `{"message":"Validation Failed","errors":[{"resource":"PullRequest","code":"custom","message":"A pull request already exists for acme:` + revertBranch + `."}]}`},
+					{Method: createPR.Method, Path: createPR.Path, Body: createPR.Body, Status: 422,
+						Reply: `{"message":"Validation Failed","errors":[{"resource":"PullRequest","code":"custom","message":"A pull request already exists for acme:` + revertBranch + `."}]}`},
 					listPRs(`[{"number":13,"state":"open","html_url":"https://ghe.example/acme/shop/pull/13"}]`),
 				}),
 			want: RevertPullRequestOutput{Number: 13, URL: "https://ghe.example/acme/shop/pull/13", Branch: revertBranch, AlreadyInPlace: true},
@@ -162,22 +162,22 @@ func TestOpenRevertPullRequest(t *testing.T) {
 		{
 			name: "a branch of that name holding something else is a conflict",
 			script: []exchange{getCommit, getRepo, listPRs(`[]`),
-				{method: "GET", path: "/repos/acme/shop/git/ref/heads/" + revertBranch,
-					reply: `{"ref":"refs/heads/` + revertBranch + `","object":{"sha":"` + revertedSHA + `"}}`},
-				{method: "GET", path: "/repos/acme/shop/git/commits/" + revertedSHA, reply: `{"sha":"` + revertedSHA + `","message":"WIP"}`}},
+				{Method: "GET", Path: "/repos/acme/shop/git/ref/heads/" + revertBranch,
+					Reply: `{"ref":"refs/heads/` + revertBranch + `","object":{"sha":"` + revertedSHA + `"}}`},
+				{Method: "GET", Path: "/repos/acme/shop/git/commits/" + revertedSHA, Reply: `{"sha":"` + revertedSHA + `","message":"WIP"}`}},
 			wantErr: &errorWant{errType: ErrConflict, nonRetryable: true, contains: "is not Firebreak's revert"},
 		},
 		{
 			name: "unknown commit (422) is not retryable",
-			script: []exchange{{method: "GET", path: "/repos/acme/shop/commits/c0ffee00", query: q("per_page", "1"), status: 422,
-				reply: `{"message":"No commit found for SHA: c0ffee00"}`}},
+			script: []exchange{{Method: "GET", Path: "/repos/acme/shop/commits/c0ffee00", Query: q("per_page", "1"), Status: 422,
+				Reply: `{"message":"No commit found for SHA: c0ffee00"}`}},
 			wantErr: &errorWant{errType: ErrRejected, nonRetryable: true, contains: "No commit found"},
 		},
 		{
 			name: "truncated tree is not retryable",
 			script: concat([]exchange{getCommit, getRepo, listPRs(`[]`), noBranch}, build(baseTree)[:3],
-				[]exchange{{method: "GET", path: "/repos/acme/shop/git/trees/tree-p", query: q("recursive", "1"),
-					reply: `{"sha":"tree-p","tree":[],"truncated":true}`}}),
+				[]exchange{{Method: "GET", Path: "/repos/acme/shop/git/trees/tree-p", Query: q("recursive", "1"),
+					Reply: `{"sha":"tree-p","tree":[],"truncated":true}`}}),
 			wantErr: &errorWant{errType: ErrRejected, nonRetryable: true, contains: "truncated"},
 		},
 		{

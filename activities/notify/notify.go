@@ -31,6 +31,12 @@ type Message struct {
 	Recipient string `json:"recipient,omitempty"`
 	// Severity is the incident's severity, such as "sev1", when known.
 	Severity string `json:"severity,omitempty"`
+	// Service is the ID of the service the incident affects, when known; notifiers that
+	// address lists per service (e-mail stakeholders) read it.
+	Service string `json:"service,omitempty"`
+	// Audience is "internal" or "external" for an update, so that a notifier can keep an
+	// internal update from customers; "" otherwise.
+	Audience string `json:"audience,omitempty"`
 	// Subject is a one-line summary.
 	Subject string `json:"subject"`
 	// Text is the body of the message.

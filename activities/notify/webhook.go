@@ -178,6 +178,8 @@ func sanitise(m Message) Message {
 	m.IncidentID = safetext.Line(m.IncidentID)
 	m.Recipient = safetext.Line(m.Recipient)
 	m.Severity = safetext.Line(m.Severity)
+	m.Service = safetext.Line(m.Service)
+	m.Audience = safetext.Line(m.Audience)
 	m.Subject = safetext.Line(m.Subject)
 	m.Text = safetext.Text(m.Text)
 	if len(m.Links) > 0 {

@@ -58,9 +58,9 @@ func NewCmdDev(f *Factory, runF func(context.Context, *DevOptions) error) *cobra
 		Use:   "dev",
 		Short: "Run Firebreak with an embedded Temporal server and Web UI",
 		Long: "Run a real Temporal server in-process (SQLite under --data-dir, or in memory with " +
-			"--ephemeral) with its Web UI, a Firebreak worker, and Firebreak's HTTP server with " +
-			"/healthz, /metrics and the alert webhooks. Incidents and their deadlines survive a restart on the same data " +
-			"directory, which one firebreak dev at a time may use. Stop with Ctrl-C.",
+			"--ephemeral) with its Web UI, a Firebreak worker, and Firebreak's HTTP server. Incidents and their deadlines " +
+			"survive a restart on the same data directory, which one firebreak dev at a time may use. Stop with Ctrl-C.\n\n" +
+			endpointsHelp,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.Start = f.StartDevServer
@@ -85,7 +85,7 @@ func NewCmdDev(f *Factory, runF func(context.Context, *DevOptions) error) *cobra
 	fl.IntVar(&opts.Server.Port, "port", 7233, "Temporal frontend `port`")
 	fl.IntVar(&opts.Server.UIPort, "ui-port", 8233, "Temporal Web UI `port`")
 	fl.DurationVar(&opts.Server.Retention, "retention", 30*24*time.Hour, "how long closed incidents stay in Temporal (`duration`, at least 24h)")
-	fl.StringVar(&opts.HTTPAddr, "http", "127.0.0.1:8080", "Firebreak HTTP `address` (/healthz, /metrics, /v1/alerts/)")
+	fl.StringVar(&opts.HTTPAddr, "http", "127.0.0.1:8080", "Firebreak HTTP `address` (alert webhooks, status page, /healthz, /metrics)")
 	fl.StringVar(&opts.ConfigPath, "config", "", "configuration `file`; the built-in example when empty")
 	return cmd
 }
@@ -133,14 +133,15 @@ func devRun(ctx context.Context, opts *DevOptions) error {
 	fmt.Fprintf(opts.IO.Out, `Firebreak is running. Stop it with Ctrl-C.
   Temporal frontend  %s (namespace %s)
   Temporal Web UI    %s
-  Firebreak HTTP     http://%s  (/healthz, /metrics, alert webhooks under /v1/alerts/)
-  Alert webhooks     %s
+  Firebreak HTTP     http://%s
+%s  Alert webhooks     %s
   Storage            %s
   Configuration      %s
 
 Start an incident:
   firebreak incident start --service checkout --title "Checkout errors" --impact customers=some
-`, srv.FrontendAddress(), srv.Namespace(), srv.UIURL(), svc.HTTPAddr(), describeIntake(cfg), storage, describeConfig(opts.ConfigPath))
+`, srv.FrontendAddress(), srv.Namespace(), srv.UIURL(), svc.HTTPAddr(), describeEndpoints(cfg), describeIntake(cfg), storage,
+		describeConfig(opts.ConfigPath))
 	<-ctx.Done()
 	fmt.Fprintln(opts.IO.Out, "Stopping: draining the worker.")
 	return nil
@@ -200,6 +201,25 @@ func describeIntake(cfg *config.Config) string {
 		return "on: " + on
 	}
 	return fmt.Sprintf("on: %s; off until a token, secret or routing key is set: %s", on, strings.Join(off, ", "))
+}
+
+// endpointsHelp lists Firebreak's HTTP endpoints for `serve --help` and `dev --help`.
+const endpointsHelp = "Endpoints:\n" +
+	"  POST /v1/alerts/alertmanager, /v1/alerts/sns, /v1/alerts/generic  alert webhooks (bearer token, or HMAC for generic)\n" +
+	"  POST /v2/enqueue                 PagerDuty Events API v2 (routing key)\n" +
+	"  POST /v1/heartbeats/NAME         heartbeat pings\n" +
+	"  GET  /status                     public status page (HTML, reloads itself)\n" +
+	"  GET  /status.json                the public status as JSON\n" +
+	"  GET  /status/feed.atom           the public updates as an Atom feed\n" +
+	"  GET  /status/internal[.json]     every open incident with roles, responders and timeline\n" +
+	"                                   (the bearer token of status_page.internal_integration)\n" +
+	"  GET  /healthz, /metrics          health and Prometheus metrics\n"
+
+// describeEndpoints lists the HTTP endpoints for the start-up banner, one per line.
+func describeEndpoints(cfg *config.Config) string {
+	return fmt.Sprintf("    alert webhooks   POST /v1/alerts/alertmanager, /v1/alerts/sns, /v1/alerts/generic, /v2/enqueue (PagerDuty), /v1/heartbeats/NAME\n"+
+		"    status page      GET /status, /status.json, /status/feed.atom; /status/internal with the %s integration's token\n"+
+		"    operations       GET /healthz, /metrics\n", cfg.StatusPage.InternalIntegration)
 }
 
 func describeConfig(path string) string {

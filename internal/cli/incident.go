@@ -22,7 +22,11 @@ func newCmdIncident(f *Factory) *cobra.Command {
 		newCmdSeverity(f, nil),
 		newCmdImpact(f, nil),
 		newCmdNote(f, nil),
+		newCmdStatusUpdate(f, nil),
+		newCmdFollowUp(f, nil),
+		newCmdCloseReview(f, nil),
 		newCmdResolve(f, nil),
+		newCmdReview(f, nil),
 	)
 	return cmd
 }

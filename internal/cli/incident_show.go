@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/firebreak-dev/firebreak/incident"
 	"github.com/firebreak-dev/firebreak/starter"
+	"github.com/firebreak-dev/firebreak/worker"
 	"github.com/firebreak-dev/firebreak/workflows"
 )
 
@@ -21,9 +23,13 @@ type showOptions struct {
 	IO      IOStreams
 	Starter func(context.Context) (*starter.Client, error)
 
-	Key    string
-	Output string
-	Wait   time.Duration
+	// Now is the clock who is on call is asked at; nil means time.Now.
+	Now func() time.Time
+
+	Key        string
+	Output     string
+	Wait       time.Duration
+	ConfigPath string
 }
 
 // newCmdShow returns incident show; runF replaces showRun in tests.
@@ -32,7 +38,9 @@ func newCmdShow(f *Factory, runF func(context.Context, *showOptions) error) *cob
 	cmd := &cobra.Command{
 		Use:   "show KEY",
 		Short: "Show an incident's state, responders and timeline",
-		Long: "Show an incident's state, responders and timeline as a worker answers the state query. " +
+		Long: "Show an incident's state, responders and timeline as a worker answers the state query, " +
+			"and who the engaged teams and schedules have on call now (the same lookup as firebreak oncall: " +
+			"the layers of --config, the overrides of the schedules' workflows). " +
 			"KEY is the incident's key or its workflow ID (incident-KEY). When no worker answers within " +
 			"--wait, show what Temporal itself knows (search attributes, memo, start and close) and say so " +
 			"on standard error; the command still succeeds.",
@@ -60,6 +68,7 @@ func newCmdShow(f *Factory, runF func(context.Context, *showOptions) error) *cob
 	addOutputFlag(cmd, &opts.Output)
 	cmd.Flags().DurationVar(&opts.Wait, "wait", defaultWait, "how long a worker has to answer (`duration`) "+
 		"before showing what Temporal's visibility knows")
+	cmd.Flags().StringVar(&opts.ConfigPath, "config", "", "configuration `file` whose schedules say who is on call (the worker's); the built-in example when empty")
 	return cmd
 }
 
@@ -81,14 +90,88 @@ func showRun(ctx context.Context, opts *showOptions) error {
 	if err != nil {
 		return err
 	}
+	onCall := engagedOnCall(ctx, opts, c, s)
 	if opts.Output == formatJSON {
-		return writeJSON(opts.IO.Out, s)
+		return writeJSON(opts.IO.Out, showReport{State: s, OnCall: onCall})
 	}
 	id := s.WorkflowID
 	if id == "" {
 		id = workflows.WorkflowID(opts.Key)
 	}
-	return writeReport(opts.IO.Out, s, c.WorkflowURL(id))
+	return writeReport(opts.IO.Out, s, onCall, c.WorkflowURL(id))
+}
+
+// showReport is show's JSON: the incident's state and who its engaged teams and schedules have
+// on call now.
+type showReport struct {
+	workflows.State
+	OnCall []onCallTarget `json:"on_call,omitempty"`
+}
+
+// onCallTarget is who one engaged team or schedule has on call, until when and why.
+type onCallTarget struct {
+	Target   string    `json:"target"`
+	Schedule string    `json:"schedule,omitempty"`
+	Person   string    `json:"person,omitempty"`
+	Until    time.Time `json:"until,omitzero"`
+	Why      string    `json:"why"`
+}
+
+// engagedOnCall returns who the teams and schedules of an open incident's plan have on call now,
+// through the same lookup as firebreak oncall. What it cannot find out it says on the error
+// stream and leaves out: the incident's report never waits on it.
+func engagedOnCall(ctx context.Context, opts *showOptions, c *starter.Client, s workflows.State) []onCallTarget {
+	var targets []incident.Target
+	for _, tier := range s.Plan.Tiers {
+		for _, t := range tier {
+			if t.Person == "" && !slices.Contains(targets, t) {
+				targets = append(targets, t)
+			}
+		}
+	}
+	if len(targets) == 0 || s.Status == incident.StatusResolved {
+		return nil
+	}
+	warn := func(err error) {
+		fmt.Fprintf(opts.IO.ErrOut, "firebreak: warning: cannot say who is on call: %s\n", printable(err.Error()))
+	}
+	cfg, err := loadConfig(opts.ConfigPath)
+	if err != nil {
+		warn(err)
+		return nil
+	}
+	sched := scheduleOptions{IO: opts.IO, Starter: opts.Starter, Now: opts.Now, ConfigPath: opts.ConfigPath, Wait: opts.Wait}
+	now := sched.now()
+	var out []onCallTarget
+	for _, t := range targets {
+		row := onCallTarget{Target: t.String(), Schedule: t.Schedule}
+		if t.Team != "" {
+			if id, ok := cfg.TeamSchedule(t.Team); ok {
+				row.Schedule = id
+			}
+		}
+		if _, ok := cfg.ScheduleDefinition(row.Schedule); !ok {
+			row.Why = "not in the configuration (" + describeConfig(opts.ConfigPath) + ")"
+			out = append(out, row)
+			continue
+		}
+		overrides, err := sched.overrides(ctx, c, cfg, row.Schedule)
+		if err != nil {
+			warn(err)
+			return nil
+		}
+		answer, err := worker.ScheduleOnCall(cfg, row.Schedule, overrides, now)
+		if err != nil {
+			warn(err)
+			return nil
+		}
+		row.Person, row.Until, row.Why = answer.Person, answer.Until, answer.Why(row.Schedule)
+		if answer.Person == "" {
+			row.Why = "nobody is on call"
+		}
+		out = append(out, row)
+	}
+	return out
 }
 
 // describedReport is show's JSON when no worker answered: what Temporal knows, and why that is all.
@@ -141,7 +224,7 @@ func showDescribed(ctx context.Context, opts *showOptions, c *starter.Client) er
 
 // writeReport prints an incident's state for people, section by section, every text from
 // outside made printable.
-func writeReport(out io.Writer, s workflows.State, url string) error {
+func writeReport(out io.Writer, s workflows.State, onCall []onCallTarget, url string) error {
 	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	line := func(format string, a ...any) { fmt.Fprintf(w, format+"\n", printables(a)...) }
 
@@ -206,6 +289,14 @@ func writeReport(out io.Writer, s workflows.State, url string) error {
 				acked = "yes, " + stamp(*r.AcknowledgedAt)
 			}
 			line("  %s\t%s\t%d\t%s\t%s", r.Person, orDash(r.Team), r.Level, stamp(r.PagedAt), acked)
+		}
+	}
+
+	if len(onCall) > 0 {
+		line("\nOn call now for the engaged teams")
+		line("  TARGET\tON CALL\tUNTIL\tWHY")
+		for _, r := range onCall {
+			line("  %s\t%s\t%s\t%s", r.Target, orDash(r.Person), stamp(r.Until), r.Why)
 		}
 	}
 

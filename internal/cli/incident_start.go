@@ -23,6 +23,7 @@ type startOptions struct {
 	Labels   map[string]string
 	Impact   incident.Impact
 	Override *incident.SeverityOverride
+	Private  bool
 	Output   string
 }
 
@@ -91,6 +92,7 @@ func newCmdStart(f *Factory, runF func(context.Context, *startOptions) error) *c
 	fl.StringVar(&reason, "reason", "", "`text` saying why the severity is overridden")
 	fl.StringVar(&as, "as", "", "`person` overriding the severity (default \"cli\")")
 	fl.StringArrayVar(&labels, "label", nil, "`key=value` label, repeatable")
+	fl.BoolVar(&opts.Private, "private", false, "keep the incident off the public status page (/status and its feed)")
 	addOutputFlag(cmd, &opts.Output)
 	return cmd
 }
@@ -103,7 +105,7 @@ func startRun(ctx context.Context, opts *startOptions) error {
 	}
 	started, err := c.Start(ctx, starter.StartRequest{
 		Key: opts.Key, Source: "cli", Service: opts.Service, Type: opts.Type, Title: opts.Title,
-		Labels: opts.Labels, Impact: opts.Impact, Override: opts.Override,
+		Labels: opts.Labels, Impact: opts.Impact, Override: opts.Override, Private: opts.Private,
 	})
 	if err != nil {
 		return err

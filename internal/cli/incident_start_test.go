@@ -51,6 +51,11 @@ func TestNewCmdStart(t *testing.T) {
 				Override: &incident.SeverityOverride{Severity: incident.Sev2, Reason: "r", By: "cli"},
 			},
 		},
+		{
+			name: "private",
+			args: []string{"--service", "s", "--title", "t", "--private"},
+			want: startOptions{Service: "s", Title: "t", Type: "outage", Output: "text", Private: true},
+		},
 		{name: "missing service and title", args: nil, wantErr: "required flags --service, --title not set"},
 		{name: "severity without reason", args: []string{"--service", "s", "--title", "t", "--severity", "sev1"}, wantErr: "--severity needs --reason"},
 		{name: "reason without severity", args: []string{"--service", "s", "--title", "t", "--reason", "r"}, wantErr: "--reason goes with --severity"},
@@ -138,4 +143,19 @@ func TestStartRun(t *testing.T) {
 			require.Equal(t, tt.want, out.String())
 		})
 	}
+}
+
+func TestStartRunPrivate(t *testing.T) {
+	io, _, _ := testIO("")
+	f, mc := mockFactory(t, io)
+	run := mocks.NewWorkflowRun(t)
+	run.On("GetRunID").Return("run-1")
+	input := workflows.IncidentInput{Key: "sec-1", Source: "cli", Service: "checkout", Type: "security", Title: "Keys leaked", Private: true}
+	privateMemo := mock.MatchedBy(func(o client.StartWorkflowOptions) bool {
+		return o.ID == "incident-sec-1" && o.Memo["private"] == true && o.Memo["title"] == "Keys leaked"
+	})
+	mc.On("ExecuteWorkflow", mock.Anything, privateMemo, workflows.IncidentWorkflowName, input).Return(run, nil)
+	o := startOptions{Key: "sec-1", Service: "checkout", Title: "Keys leaked", Type: "security", Private: true,
+		IO: io, Starter: f.Starter, Output: "text"}
+	require.NoError(t, startRun(context.Background(), &o))
 }

@@ -147,8 +147,12 @@ func checkPlan(cfg *config.Config, plan incident.EngagementPlan, problem func(po
 			if _, ok := cfg.Team(t.Team); !ok {
 				return fmt.Sprintf("team %q, which is not in the configuration", t.Team)
 			}
+		case t.Schedule != "":
+			if _, ok := cfg.ScheduleDefinition(t.Schedule); !ok {
+				return fmt.Sprintf("schedule %q, which is not in the configuration", t.Schedule)
+			}
 		default:
-			return "a target with neither team nor person"
+			return "a target with neither team, schedule nor person"
 		}
 		return ""
 	}

@@ -106,10 +106,10 @@ func TestPreflight(t *testing.T) {
 			name:      "the built-in policies page teams the configuration lacks",
 			preflight: preflight{ConfigPath: "testdata/config/no_operations.yaml", Secrets: config.NotifierSecrets},
 			contains: []string{
-				`policies/engagement.rego:39: engagement decision for service checkout, sev1 outage: tier 3 names team "operations", which is not in the configuration (and 3 more cases)`,
-				`policies/engagement.rego:39: engagement decision for service checkout, sev1 outage: the ladder's end names team "operations", which is not in the configuration (and 3 more cases)`,
-				`policies/engagement.rego:39: engagement decision for service checkout, sev1 security: tier 1 names team "security", which is not in the configuration (and 2 more cases)`,
-				`policies/engagement.rego:39: engagement decision for service checkout, sev1 security: tier 3 names team "security", which is not in the configuration (and 1 more case)`,
+				`policies/engagement.rego:45: engagement decision for service checkout, sev1 outage: tier 3 names team "operations", which is not in the configuration (and 3 more cases)`,
+				`policies/engagement.rego:45: engagement decision for service checkout, sev1 outage: the ladder's end names team "operations", which is not in the configuration (and 3 more cases)`,
+				`policies/engagement.rego:45: engagement decision for service checkout, sev1 security: tier 1 names team "security", which is not in the configuration (and 2 more cases)`,
+				`policies/engagement.rego:45: engagement decision for service checkout, sev1 security: tier 3 names team "security", which is not in the configuration (and 1 more case)`,
 			},
 		},
 	}

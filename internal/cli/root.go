@@ -63,6 +63,7 @@ func NewCmdRoot(f *Factory, version string) *cobra.Command {
 		newCmdRunbook(f),
 		newCmdOncall(f, nil),
 		newCmdSchedule(f),
+		newCmdReport(f, nil),
 	)
 	return cmd
 }

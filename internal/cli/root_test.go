@@ -77,7 +77,7 @@ func TestNewCmdRootCommands(t *testing.T) {
 	for _, sub := range cmd.Commands() {
 		names = append(names, sub.Name())
 	}
-	for _, want := range []string{"alert", "dev", "incident", "policy", "serve", "version", "worker"} {
+	for _, want := range []string{"alert", "dev", "incident", "policy", "report", "serve", "version", "worker"} {
 		require.Contains(t, names, want)
 	}
 	incident, _, err := cmd.Find([]string{"incident"})
@@ -86,7 +86,7 @@ func TestNewCmdRootCommands(t *testing.T) {
 	for _, sub := range incident.Commands() {
 		names = append(names, sub.Name())
 	}
-	require.ElementsMatch(t, []string{"ack", "assign", "escalate", "impact", "list", "note", "resolve", "severity", "show", "start"}, names)
+	require.ElementsMatch(t, []string{"ack", "assign", "close-review", "escalate", "follow-up", "impact", "list", "note", "resolve", "review", "severity", "show", "start", "update"}, names)
 	alert, _, err := cmd.Find([]string{"alert"})
 	require.NoError(t, err)
 	names = nil

@@ -21,7 +21,7 @@ func newCmdRunbook(f *Factory) *cobra.Command {
 		Args:  cobra.ArbitraryArgs,
 		RunE:  groupRunE,
 	}
-	cmd.AddCommand(newCmdRunbookValidate(f, nil), newCmdRunbookList(f, nil), newCmdRunbookRun(f, nil),
+	cmd.AddCommand(newCmdRunbookValidate(f, nil), newCmdRunbookList(f, nil), newCmdRunbookRun(f, nil), newCmdRunbookPlan(f, nil),
 		newCmdRunbookStatus(f, nil), newCmdRunbookVote(f, true, nil), newCmdRunbookVote(f, false, nil))
 	return cmd
 }

@@ -29,10 +29,10 @@ func NewCmdServe(f *Factory, runF func(context.Context, *ServeOptions) error) *c
 	opts := &ServeOptions{IO: f.IO, Logger: f.Logger}
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Serve the alert webhooks against a Temporal cluster",
-		Long: "Serve the alert webhooks (POST /v1/alerts/alertmanager, /v1/alerts/sns and " +
-			"/v1/alerts/generic) with /healthz and /metrics, starting and signalling incidents on an " +
-			"existing Temporal cluster; run `firebreak worker` beside it to carry them. Connect with " +
+		Short: "Serve the alert webhooks and the status page against a Temporal cluster",
+		Long: "Serve Firebreak's HTTP endpoints on an existing Temporal cluster, starting and signalling " +
+			"incidents; run `firebreak worker` beside it to carry them.\n\n" + endpointsHelp + "\n" +
+			"Connect with " +
 			"--address and --namespace, mutual TLS with --tls-cert, --tls-key and --tls-ca, or an API " +
 			"key in $" + temporalconn.APIKeyEnv + ". Every environment variable the configuration names for " +
 			"a token or secret must be set, and at least one integration must have one, or serve refuses to " +
@@ -49,7 +49,7 @@ func NewCmdServe(f *Factory, runF func(context.Context, *ServeOptions) error) *c
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.HTTPAddr, "http", "127.0.0.1:8080", "HTTP `address` for the alert webhooks, /healthz and /metrics")
+	fl.StringVar(&opts.HTTPAddr, "http", "127.0.0.1:8080", "HTTP `address` for the alert webhooks, the status page, /healthz and /metrics")
 	fl.StringVar(&opts.ConfigPath, "config", "", "configuration `file`; the built-in example when empty")
 	return cmd
 }
@@ -72,9 +72,8 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 		return err
 	}
 	defer stop()
-	fmt.Fprintf(opts.IO.Out, "Firebreak alert webhooks for Temporal at %s (namespace %s): "+
-		"http://%[3]s/v1/alerts/alertmanager, http://%[3]s/v1/alerts/sns, http://%[3]s/v1/alerts/generic.\n",
-		opts.Conn.Address, opts.Conn.Namespace, svc.HTTPAddr())
+	fmt.Fprintf(opts.IO.Out, "Firebreak for Temporal at %s (namespace %s), serving http://%s:\n%s",
+		opts.Conn.Address, opts.Conn.Namespace, svc.HTTPAddr(), describeEndpoints(cfg))
 	<-ctx.Done()
 	fmt.Fprintln(opts.IO.Out, "Stopping.")
 	return nil

@@ -90,6 +90,18 @@ type Config struct {
 	Heartbeats []Heartbeat `yaml:"heartbeats"`
 	// Schedules are on-call schedules with layers; teams page through them (schedules.go).
 	Schedules []Schedule `yaml:"schedules"`
+	// Chat is the chat system incident channels open in (chat.go); none means the channel is
+	// only named and announced through the notifiers.
+	Chat Chat `yaml:"chat"`
+	// Stakeholders are the lists of addresses e-mail notifiers send updates to (email.go).
+	StakeholderLists []StakeholderList `yaml:"stakeholders"`
+	// Tracking configures the tracking tool incidents are logged in (tracking.go).
+	Tracking Tracking `yaml:"tracking"`
+	// StatusPage configures /status and the push to Atlassian Statuspage (statuspage.go).
+	StatusPage StatusPage `yaml:"status_page"`
+	// EscalationPolicies are ordered ladders of schedules, people and teams that services page
+	// through (escalation.go).
+	EscalationPolicies []EscalationPolicy `yaml:"escalation_policies"`
 
 	loc *time.Location
 	// file and root are the file name and the YAML tree Parse read, so that problems found
@@ -116,6 +128,14 @@ type Person struct {
 	Email string `yaml:"email"`
 	// Notify lists the IDs of the notifiers that reach this person; default ["console"].
 	Notify []string `yaml:"notify"`
+	// SlackID is the person's Slack member ID, such as U024BE7LH, by which incident channels
+	// invite them (chat.go).
+	SlackID string `yaml:"slack_id"`
+	// NotificationRules are the person's contact methods, each with a delay after the page;
+	// they replace Notify (escalation.go).
+	NotificationRules []NotificationRule `yaml:"notification_rules"`
+	// Phone is the person's E.164 telephone number, for SMS notifiers.
+	Phone string `yaml:"phone"`
 }
 
 // Team is a group of people who own services, with an on-call rotation.
@@ -152,12 +172,18 @@ type Service struct {
 	Features []string `yaml:"features"`
 	// AckTimeout overrides how long a page may wait for acknowledgement; zero means the default.
 	AckTimeout Duration `yaml:"ack_timeout"`
+	// EscalationPolicy names the escalation policy the service pages through; "" pages the
+	// owning and escalation teams as the engagement policy decides.
+	EscalationPolicy string `yaml:"escalation_policy"`
+	// AfterHoursEscalationPolicy names the escalation policy paged outside the working hours;
+	// "" means EscalationPolicy at all hours.
+	AfterHoursEscalationPolicy string `yaml:"after_hours_escalation_policy"`
 }
 
 // Notifier is a way of reaching people.
 type Notifier struct {
 	ID string `yaml:"id"`
-	// Type is "console" or "webhook".
+	// Type is "console", "webhook", "email", "sms" or "slack" (a Slack direct message).
 	Type string `yaml:"type"`
 	// URL is where a webhook notifier posts messages; an absolute http or https URL.
 	URL string `yaml:"url"`
@@ -167,6 +193,15 @@ type Notifier struct {
 	// SecretEnv is the name of the environment variable that holds a webhook notifier's
 	// HMAC signing secret.
 	SecretEnv string `yaml:"secret_env"`
+	// Email configures an email notifier (email.go).
+	Email *EmailNotifier `yaml:"email"`
+	// From is an SMS notifier's sender: the provider's phone number or sender ID.
+	From string `yaml:"from"`
+	// Username is an SMS notifier's basic-auth user (Twilio's account SID), also put in place of
+	// {username} in its URL; without one the secret is sent as a bearer token.
+	Username string `yaml:"username"`
+	// Encoding is how an SMS notifier encodes its request: "form" (the default) or "json".
+	Encoding string `yaml:"encoding"`
 }
 
 // SigningSecret returns a webhook notifier's signing secret, from the file or the environment.
@@ -303,6 +338,7 @@ func (c *Config) setDefaults() {
 		}
 	}
 	c.Alerts.setDefaults()
+	c.StatusPage.setDefaults(c.Organisation)
 	if _, ok := c.Notifier(ConsoleNotifier); !ok {
 		c.Notifiers = append(c.Notifiers, Notifier{ID: ConsoleNotifier, Type: NotifierTypeConsole})
 	}

@@ -105,7 +105,7 @@ func TestLoadErrors(t *testing.T) {
 		{"missing shift", "missing_shift.yaml", "missing_shift.yaml:7: teams[0].rotation.shift: want a positive duration, such as 168h"},
 		{"missing start", "missing_start.yaml", "missing_start.yaml:7: teams[0].rotation.start: missing start time, such as 2025-01-06T09:00:00Z"},
 		{"unknown notifier", "unknown_notifier.yaml", `unknown_notifier.yaml:5: people[0].notify[0]: unknown notifier "pager"`},
-		{"notifier type", "notifier_type.yaml", `notifier_type.yaml:16: notifiers[0].type: unknown type "sms": want console or webhook`},
+		{"notifier type", "notifier_type.yaml", `notifier_type.yaml:16: notifiers[0].type: unknown type "pigeon": want console, webhook, email, sms or slack`},
 		{"webhook url", "webhook_url.yaml", "webhook_url.yaml:17: notifiers[0].url: want an absolute http or https URL"},
 		{"webhook secret", "webhook_secret.yaml", "webhook_secret.yaml:15: notifiers[0].secret_env: missing name of the environment variable holding the HMAC signing secret"},
 		{"bad timezone", "bad_timezone.yaml", `bad_timezone.yaml:2: timezone: unknown time zone "Europe/Rom": want an IANA name such as "Europe/Rome"`},

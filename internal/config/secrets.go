@@ -13,7 +13,9 @@ type SecretUse uint8
 
 // The uses of secrets; combine them with |.
 const (
-	// NotifierSecrets are the webhook notifiers' signing secrets, which a worker needs.
+	// NotifierSecrets are the webhook notifiers' signing secrets, the email notifiers' SMTP
+	// passwords, the tracking tool's token and the chat's token or webhook URL, which a worker
+	// needs.
 	NotifierSecrets SecretUse = 1 << iota
 	// IntakeSecrets are the alert integrations' tokens and HMAC secrets, which the alert
 	// webhooks need.
@@ -49,7 +51,11 @@ func (c *Config) secretFields() []secretField {
 			secretField{at: at, literalKey: "hmac_secret", envKey: "hmac_secret_env", literal: in.HMAC, envName: in.HMACSecretEnv, use: IntakeSecrets},
 		)
 	}
-	return append(fields, c.routingKeySecrets()...)
+	fields = append(fields, c.routingKeySecrets()...)
+	fields = append(fields, c.emailSecrets()...)
+	fields = append(fields, c.trackingSecrets()...)
+	fields = append(fields, c.chatSecrets()...)
+	return append(fields, c.statusPageSecrets()...)
 }
 
 // secrets refuses a secret given both in the file and by an environment variable: one of them

@@ -321,9 +321,15 @@ func (c *Config) validate(decodeErrs []*Error) error {
 			v.duration(p.with("ack_timeout"), s.AckTimeout, MinAckTimeout, MaxAckTimeout)
 		}
 	}
+	v.escalation(c, people, teams, notifiers)
 	v.alerts(c.Alerts)
 	v.heartbeats(c)
 	v.pagerDuty(c)
+	v.email(c)
+	v.tracking(c)
+	v.statusPage(c)
+	v.chat(c)
+	v.slackDM(c)
 	v.secrets(c.secretFields())
 	return join(append(decodeErrs, unrelated(v.errs, decodeErrs, v.root)...))
 }
@@ -433,7 +439,7 @@ func (v *validator) workingHours(w WorkingHours) {
 func (v *validator) notifier(p path, n Notifier) {
 	switch n.Type {
 	case "":
-		v.errorf(p.with("type"), "missing type: want console or webhook")
+		v.errorf(p.with("type"), "missing type: want console, webhook, email, sms or slack")
 	case NotifierTypeConsole:
 		for key, set := range map[string]bool{"secret": n.Secret != "", "secret_env": n.SecretEnv != ""} {
 			if set {
@@ -449,8 +455,11 @@ func (v *validator) notifier(p path, n Notifier) {
 		} else if n.SecretEnv != "" && !validEnvName(n.SecretEnv) {
 			v.errorf(p.with("secret_env"), "invalid environment variable name %q", n.SecretEnv)
 		}
+	case NotifierTypeSMS: // checked by escalation (escalation.go)
+	case NotifierTypeEmail: // checked by email (email.go)
+	case NotifierTypeSlack: // checked by slackDM (slackdm.go)
 	default:
-		v.errorf(p.with("type"), "unknown type %q: want console or webhook", n.Type)
+		v.errorf(p.with("type"), "unknown type %q: want console, webhook, email, sms or slack", n.Type)
 	}
 	if n.ID == ConsoleNotifier && n.Type != NotifierTypeConsole && n.Type != "" {
 		v.errorf(p.with("type"), "notifier %q is built in and must have type console", ConsoleNotifier)

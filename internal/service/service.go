@@ -22,6 +22,7 @@ import (
 	"github.com/firebreak-dev/firebreak/starter"
 	"github.com/firebreak-dev/firebreak/starter/alerts"
 	"github.com/firebreak-dev/firebreak/starter/ingest"
+	"github.com/firebreak-dev/firebreak/starter/statuspage"
 	"github.com/firebreak-dev/firebreak/worker"
 )
 
@@ -41,7 +42,8 @@ type Options struct {
 	Logger  *slog.Logger
 	// Worker runs a worker on the firebreak task queue.
 	Worker bool
-	// Alerts serves the alert webhooks under /v1/alerts/.
+	// Alerts serves the alert webhooks under /v1/alerts/, and the status page under /status
+	// (starter/statuspage).
 	Alerts bool
 	// SNSClient fetches SNS signing certificates and confirms subscriptions; nil means a client
 	// with a 10-second timeout.
@@ -163,6 +165,15 @@ func Start(ctx context.Context, opts Options) (*Service, error) {
 		mux.Handle("/v1/alerts/", webhooks)
 		mux.Handle("/v1/heartbeats/", webhooks)
 		mux.Handle("/v2/enqueue", webhooks)
+		status, err := statuspage.New(statuspage.Options{
+			Config: opts.Config, Reader: &statuspage.TemporalReader{Client: opts.Client, Namespace: opts.Namespace}, Logger: logger,
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, path := range statuspage.Paths() {
+			mux.Handle(path, status)
+		}
 	}
 	var w sdkworker.Worker
 	if opts.Worker {

@@ -4,17 +4,17 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os/exec"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/firebreak-dev/firebreak/internal/mototest"
 )
 
 // motoAuthorization is an unchecked SigV4 header whose credential scope makes moto_server route
@@ -26,37 +26,6 @@ type roundTripFunc func(*http.Request) (*http.Response, error)
 
 // RoundTrip calls f.
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
-
-// startMoto runs moto_server on a free loopback port and returns its base URL; the test is
-// skipped when moto_server is not installed.
-func startMoto(t *testing.T) string {
-	t.Helper()
-	bin, err := exec.LookPath("moto_server")
-	if err != nil {
-		t.Skip("moto_server not installed")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := l.Addr().(*net.TCPAddr).Port
-	require.NoError(t, l.Close())
-
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	require.Eventually(t, func() bool {
-		resp, err := http.Get(base + "/moto-api/")
-		if err != nil {
-			return false
-		}
-		_ = resp.Body.Close()
-		return true
-	}, 15*time.Second, 100*time.Millisecond, "moto_server did not start")
-	return base
-}
 
 // snsCall makes one SNS query API call on moto and returns the value of the first resultTag.
 func snsCall(t *testing.T, base string, params url.Values, resultTag string) string {
@@ -87,7 +56,7 @@ func TestMotoSNSEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts moto_server")
 	}
-	base := startMoto(t)
+	base := mototest.Start(t)
 	motoURL, err := url.Parse(base)
 	require.NoError(t, err)
 

@@ -57,7 +57,7 @@ func (s *alertSender) run(ctx context.Context) {
 // turn.
 func (s *alertSender) deliver(group int, fingerprint string, seq int) {
 	name := fmt.Sprintf("ClusterFault%d", group)
-	body := alertmanagerBody(fmt.Sprintf(`{}:{alertname=%q}`, name), name, fingerprint)
+	body := alertmanagerBody(fmt.Sprintf(`{}:{alertname=%q}`, name), name, "checkout", fingerprint)
 	client := &http.Client{Timeout: 10 * time.Second}
 	for attempt := 0; ; attempt++ {
 		url := s.urls[(seq+attempt)%len(s.urls)] + "/v1/alerts/alertmanager"
@@ -100,15 +100,16 @@ func (s *alertSender) record(f func()) {
 	f()
 }
 
-// alertmanagerBody is one Alertmanager webhook notification of a group with one firing alert.
-func alertmanagerBody(groupKey, name, fingerprint string) []byte {
+// alertmanagerBody is one Alertmanager webhook notification of a group with one firing alert
+// for a service.
+func alertmanagerBody(groupKey, name, service, fingerprint string) []byte {
 	body, _ := json.Marshal(map[string]any{
 		"version": "4", "status": "firing", "receiver": "firebreak",
 		"groupKey":    groupKey,
 		"groupLabels": map[string]string{"alertname": name},
 		"alerts": []map[string]any{{
 			"status":      "firing",
-			"labels":      map[string]string{"alertname": name, "service": "checkout", "instance": fingerprint},
+			"labels":      map[string]string{"alertname": name, "service": service, "instance": fingerprint},
 			"annotations": map[string]string{"summary": "Checkout is failing requests"},
 			"startsAt":    time.Now().UTC().Format(time.RFC3339),
 			"fingerprint": fingerprint,

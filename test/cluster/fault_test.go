@@ -2,12 +2,14 @@ package cluster_test
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -66,6 +68,10 @@ alerts:
 // fault is one failure injected while an incident's acknowledgement deadline falls.
 type fault struct {
 	name string
+	// holder, when set, is the Firebreak worker that must hold the incident's workflow (its
+	// workflow tasks, the deadline's among them, go to that worker's sticky queue first), so
+	// that the fault strikes the worker that has to act on the deadline.
+	holder string
 	// hold is how long the fault lasts before recovery starts.
 	hold    time.Duration
 	inject  func(t *testing.T, c *cluster.Cluster)
@@ -75,11 +81,17 @@ type fault struct {
 // outcome is what a fault did to its incident's escalation.
 type outcome struct {
 	fault             string
+	incident, holder  string
 	deadline          time.Time
 	injected, healed  time.Time
 	escalated         time.Time
 	late, allowedLate time.Duration
 }
+
+// candidates is how many incidents are started for a fault with a holder: each lands on one of
+// the two workers, so all three miss the holder about one time in eight (then the test starts
+// more, one at a time).
+const candidates = 3
 
 func kill(name string) func(*testing.T, *cluster.Cluster) {
 	return func(t *testing.T, c *cluster.Cluster) { require.NoError(t, c.Process(name).Kill()) }
@@ -136,7 +148,9 @@ func waitPolling(t *testing.T, c *cluster.Cluster, since time.Time) {
 // killed with SIGKILL and restarted; PostgreSQL stopped for 10 s; a worker cut off from the
 // cluster by a network partition for 15 s. Through all of it no alert answered 202 is lost,
 // each group has one incident, each page reaches the pager (once per idempotency key), and each
-// deadline fires within the fault's recovery time plus 5 s. A Firebreak process has recovered
+// deadline fires within the fault's recovery time plus 5 s. The worker kill and the partition
+// strike the worker that holds the incident's workflow, so that its deadline's workflow task
+// goes first to the worker that cannot take it. A Firebreak process has recovered
 // when it is healthy again; Temporal has recovered when its matching service sees Firebreak's
 // workers poll again.
 func TestClusterRidesThroughFaults(t *testing.T) {
@@ -176,54 +190,82 @@ func TestClusterRidesThroughFaults(t *testing.T) {
 	go func() { sender.run(sendCtx); close(sent) }()
 
 	faults := []fault{
-		{"kill -9 firebreak-worker-1", 10 * time.Second, kill("firebreak-worker-1"), restart("firebreak-worker-1")},
-		{"kill -9 firebreak-serve-1", 10 * time.Second, kill("firebreak-serve-1"), restart("firebreak-serve-1")},
-		{"kill -9 history-1", 5 * time.Second, kill("history-1"), restart("history-1")},
-		{"kill -9 frontend-1", 5 * time.Second, kill("frontend-1"), restart("frontend-1")},
-		{"kill -9 matching-1", 5 * time.Second, kill("matching-1"), restart("matching-1")},
-		{"stop PostgreSQL", 10 * time.Second, postgres("stop"), func(t *testing.T, c *cluster.Cluster) {
+		{"kill -9 firebreak-worker-1", "firebreak-worker-1", 10 * time.Second, kill("firebreak-worker-1"), restart("firebreak-worker-1")},
+		{"kill -9 firebreak-serve-1", "", 10 * time.Second, kill("firebreak-serve-1"), restart("firebreak-serve-1")},
+		{"kill -9 history-1", "", 5 * time.Second, kill("history-1"), restart("history-1")},
+		{"kill -9 frontend-1", "", 5 * time.Second, kill("frontend-1"), restart("frontend-1")},
+		{"kill -9 matching-1", "", 5 * time.Second, kill("matching-1"), restart("matching-1")},
+		{"stop PostgreSQL", "", 10 * time.Second, postgres("stop"), func(t *testing.T, c *cluster.Cluster) {
 			started := time.Now()
 			postgres("start")(t, c)
 			waitPolling(t, c, started)
 		}},
-		{"partition firebreak-worker-2", 15 * time.Second,
+		{"partition firebreak-worker-2", "firebreak-worker-2", 15 * time.Second,
 			func(t *testing.T, _ *cluster.Cluster) { ns.cut(t) },
 			func(t *testing.T, c *cluster.Cluster) {
 				ns.heal(t)
 				require.NoError(t, c.Process("firebreak-worker-2").WaitHealthy(t.Context()))
 			}},
 	}
-	// One incident per fault, started 25 s apart, so that each deadline falls in its fault.
-	keys := make([]string, len(faults))
-	for i := range faults {
-		keys[i] = fmt.Sprintf("fault-%d-%d", i+1, time.Now().Unix()%100000)
+	cl, err := c.Dial(ctx)
+	require.NoError(t, err)
+	defer cl.Close()
+	// Incidents for each fault, started 25 s apart, so that each deadline falls in its fault.
+	run := time.Now().Unix() % 100000
+	keys := make([][]string, len(faults))
+	for i, f := range faults {
+		n := 1
+		if f.holder != "" {
+			n = candidates
+		}
+		for j := range n {
+			keys[i] = append(keys[i], fmt.Sprintf("fault-%d-%d-%d", run, i+1, j))
+		}
 	}
 	started := make(chan error, len(faults))
 	go func() {
-		for i, key := range keys {
+		for i := range faults {
 			if i > 0 {
 				time.Sleep(25 * time.Second)
 			}
-			started <- startIncident(ctx, c, key)
+			var errs []error
+			for _, key := range keys[i] {
+				errs = append(errs, startIncident(ctx, c, key))
+			}
+			started <- errors.Join(errs...)
 		}
 	}()
 
 	var outcomes []outcome
 	for i, f := range faults {
 		require.NoError(t, <-started)
-		id := workflows.WorkflowID(keys[i])
-		firstPage := waitFor(t, 30*time.Second, func() (time.Time, bool) { return firstStep(rcv.pagesOf(id)) })
-		deadline := firstPage.Add(ackTimeout)
-		if time.Until(deadline) < 5*time.Second {
-			// The previous fault's recovery overran this incident's deadline: start another.
-			keys[i] += "-again"
-			require.NoError(t, startIncident(ctx, c, keys[i]))
-			id = workflows.WorkflowID(keys[i])
-			firstPage = waitFor(t, 30*time.Second, func() (time.Time, bool) { return firstStep(rcv.pagesOf(id)) })
-			deadline = firstPage.Add(ackTimeout)
+		// The incident whose deadline the fault strikes: one of the fault's own, or, when the
+		// previous fault's recovery overran their deadlines or none is on the holder, one
+		// started now (its deadline is a minute away).
+		var key, holder string
+		var deadline time.Time
+		for attempt := 0; key == ""; attempt++ {
+			var tried []string
+			if attempt == 0 {
+				tried = keys[i]
+			} else {
+				require.Less(t, attempt, 10, "%s: no incident of %d landed on %s", f.name, attempt+len(keys[i])-1, f.holder)
+				tried = []string{fmt.Sprintf("fault-%d-%d-again-%d", run, i+1, attempt)}
+				require.NoError(t, startIncident(ctx, c, tried[0]))
+			}
+			for _, k := range tried {
+				id := workflows.WorkflowID(k)
+				firstPage := waitFor(t, 30*time.Second, func() (time.Time, bool) { return firstStep(rcv.pagesOf(id)) })
+				h := holderOf(t, ctx, c, cl, id)
+				if time.Until(firstPage.Add(ackTimeout)) >= 5*time.Second && (f.holder == "" || h == f.holder) {
+					key, holder, deadline = k, h, firstPage.Add(ackTimeout)
+					break
+				}
+			}
 		}
+		id := workflows.WorkflowID(key)
 		time.Sleep(time.Until(deadline.Add(-3 * time.Second)))
-		o := outcome{fault: f.name, deadline: deadline, injected: time.Now()}
+		o := outcome{fault: f.name, incident: key, holder: holder, deadline: deadline, injected: time.Now()}
 		f.inject(t, c)
 		time.Sleep(f.hold)
 		f.recover(t, c)
@@ -231,9 +273,11 @@ func TestClusterRidesThroughFaults(t *testing.T) {
 		o.escalated = waitFor(t, 2*time.Minute, func() (time.Time, bool) { return secondStep(rcv.pagesOf(id)) })
 		o.late = o.escalated.Sub(deadline)
 		o.allowedLate = max(o.healed.Sub(deadline), 0) + 5*time.Second
-		t.Logf("%s: deadline %s, fault %s..%s, escalated %s late (allowed %s)", f.name,
+		t.Logf("%s: incident %s held by %s, deadline %s, fault %s..%s (recovery %s), escalated %s late (allowed %s)", f.name, key, holder,
 			deadline.Format("15:04:05.000"), o.injected.Format("15:04:05.000"), o.healed.Format("15:04:05.000"),
-			o.late.Round(time.Millisecond), o.allowedLate.Round(time.Millisecond))
+			o.healed.Sub(o.injected).Round(100*time.Millisecond), o.late.Round(100*time.Millisecond), o.allowedLate.Round(100*time.Millisecond))
+		// The deadline is known from the first page's delivery, a little after the timer started.
+		t.Logf("%s: the incident's history from a second before its deadline: %s", f.name, eventsFrom(t, ctx, cl, id, deadline.Add(-time.Second)))
 		outcomes = append(outcomes, o)
 	}
 	if *soak > 0 {
@@ -275,6 +319,52 @@ func checkAlerts(t *testing.T, ctx context.Context, c *cluster.Cluster, s *alert
 			return len(st.AlertBook.Firing) == len(s.accepted[g])
 		}, time.Minute, time.Second, "group %d (%s): not every accepted alert was stored", g, id)
 	}
+}
+
+// holderOf names the Firebreak worker that completed the workflow's latest workflow task (by
+// the process ID in the SDK's default worker identity, pid@host@), or gives that identity when
+// no running worker has it (a worker since killed).
+func holderOf(t *testing.T, ctx context.Context, c *cluster.Cluster, cl client.Client, workflowID string) string {
+	t.Helper()
+	identity := ""
+	events := cl.GetWorkflowHistory(ctx, workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for events.HasNext() {
+		e, err := events.Next()
+		require.NoError(t, err)
+		if a := e.GetWorkflowTaskCompletedEventAttributes(); a != nil {
+			identity = a.GetIdentity()
+		}
+	}
+	pid, _, _ := strings.Cut(identity, "@")
+	for _, w := range c.Workers {
+		if pid == strconv.Itoa(w.Pid()) {
+			return w.Name
+		}
+	}
+	return fmt.Sprintf("%q (not running)", identity)
+}
+
+// eventsFrom lists the workflow's history events from a time on (at most 20), each with its
+// time after from and the worker identity where the event has one: what the deadline's
+// workflow task went through.
+func eventsFrom(t *testing.T, ctx context.Context, cl client.Client, workflowID string, from time.Time) string {
+	t.Helper()
+	var out []string
+	events := cl.GetWorkflowHistory(ctx, workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for events.HasNext() && len(out) < 20 {
+		e, err := events.Next()
+		require.NoError(t, err)
+		at := e.GetEventTime().AsTime()
+		if at.Before(from) {
+			continue
+		}
+		entry := fmt.Sprintf("%s +%.1fs", strings.TrimPrefix(e.GetEventType().String(), "EVENT_TYPE_"), at.Sub(from).Seconds())
+		if a := e.GetWorkflowTaskStartedEventAttributes(); a != nil {
+			entry += " by " + a.GetIdentity()
+		}
+		out = append(out, entry)
+	}
+	return strings.Join(out, ", ")
 }
 
 // startIncident starts an incident with the CLI, as an operator would.

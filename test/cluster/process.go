@@ -124,6 +124,18 @@ func (p *Process) Running() bool {
 	}
 }
 
+// Pid is the process's ID while it runs, 0 otherwise. Under `ip netns exec` the program
+// replaces ip in the same process, so this is the program's ID too, as in a Temporal worker's
+// default identity (pid@host@).
+func (p *Process) Pid() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cmd == nil {
+		return 0
+	}
+	return p.cmd.Process.Pid
+}
+
 // Log returns what the process wrote so far, for a failing test's output.
 func (p *Process) Log() string {
 	b, err := os.ReadFile(p.logPath)

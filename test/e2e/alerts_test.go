@@ -5,11 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -27,6 +25,7 @@ import (
 	"github.com/firebreak-dev/firebreak/internal/config"
 	"github.com/firebreak-dev/firebreak/internal/config/configtest"
 	"github.com/firebreak-dev/firebreak/internal/devserver"
+	"github.com/firebreak-dev/firebreak/internal/mototest"
 	"github.com/firebreak-dev/firebreak/starter/ingest"
 	"github.com/firebreak-dev/firebreak/workflows"
 )
@@ -249,7 +248,7 @@ func TestTemporalDownAnswers503AndARetryLosesNothing(t *testing.T) {
 // HTTP subscription; their signatures are checked with the certificate moto serves, reached
 // through a transport that maps sns.us-east-1.amazonaws.com to the emulator.
 func TestSNSDeliveryFromMoto(t *testing.T) {
-	moto := startMoto(t)
+	moto := mototest.Start(t)
 	certs := &http.Client{Transport: rewriteHTTPS{base: &http.Transport{
 		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
 			return (&net.Dialer{}).DialContext(ctx, network, strings.TrimPrefix(moto, "http://"))
@@ -304,28 +303,4 @@ func (r rewriteHTTPS) RoundTrip(req *http.Request) (*http.Response, error) {
 	clone.URL.Scheme = "http"
 	clone.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=test/20260301/us-east-1/sns/aws4_request, SignedHeaders=host, Signature=0")
 	return r.base.RoundTrip(clone)
-}
-
-// startMoto runs moto_server on a free loopback port for the test and returns its address.
-func startMoto(t *testing.T) string {
-	t.Helper()
-	bin, err := exec.LookPath("moto_server")
-	require.NoError(t, err, "moto_server (pip install 'moto[server]') runs the AWS emulator for this test")
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := l.Addr().(*net.TCPAddr).Port
-	require.NoError(t, l.Close())
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	require.Eventually(t, func() bool {
-		resp, err := http.Get(base + "/moto-api/")
-		if err == nil {
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-		}
-		return err == nil
-	}, 20*time.Second, 100*time.Millisecond, "moto_server did not start")
-	return base
 }

@@ -6,17 +6,16 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/client"
 
 	"github.com/firebreak-dev/firebreak/incident"
 	"github.com/firebreak-dev/firebreak/starter"
 	"github.com/firebreak-dev/firebreak/starter/ingest"
+	"github.com/firebreak-dev/firebreak/test/bench"
 	"github.com/firebreak-dev/firebreak/workflows"
 )
 
@@ -44,7 +43,8 @@ func BenchmarkStartIncidents(b *testing.B) {
 	b.ReportMetric(float64(b.N)/time.Since(begin).Seconds(), "incidents/s")
 }
 
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+// ms is a duration in milliseconds (bench.Ms).
+func ms(d time.Duration) float64 { return bench.Ms(d) }
 
 // BenchmarkFirstPage measures, in one run on one embedded server, how long an alert takes to
 // page someone and how that compares with the floor: a bare signal-with-start whose first
@@ -113,20 +113,12 @@ func BenchmarkFirstPage(b *testing.B) {
 
 		// The storm.
 		firstSent := make([]atomic.Int64, groups)
-		next := atomic.Int64{}
-		begin := time.Now()
-		var wg sync.WaitGroup
-		for range senders {
-			wg.Go(func() {
-				for i := int(next.Add(1)) - 1; i < alerts; i = int(next.Add(1)) - 1 {
-					g := i % groups
-					firstSent[g].CompareAndSwap(0, time.Now().UnixNano())
-					post(fmt.Sprintf("storm-%d-%d", run, g))
-				}
-			})
-		}
-		wg.Wait()
-		stormTime := time.Since(begin)
+		stormTime, _ := bench.Burst(alerts, senders, func(i int) error {
+			g := i % groups
+			firstSent[g].CompareAndSwap(0, time.Now().UnixNano())
+			post(fmt.Sprintf("storm-%d-%d", run, g))
+			return nil
+		})
 		accepted := float64(alerts) / stormTime.Seconds()
 		storm := make([]time.Duration, 0, groups)
 		slowest := 0
@@ -150,7 +142,11 @@ func BenchmarkFirstPage(b *testing.B) {
 
 		// The raw rate, once the storm's incidents have taken their alerts.
 		time.Sleep(beforeRaw)
-		raw := sdkSignalWithStartRate(b, fb, run, alerts, groups, senders)
+		raw, err := bench.RawSignalWithStartRate(context.Background(), fb.client, alerts, senders, "search", func(i int) incident.Alert {
+			key := fmt.Sprintf("raw-%d-%d", run, i%groups)
+			return incident.Alert{Source: "generic", Fingerprint: key, GroupKey: key, Status: "firing", Title: "Storm"}
+		})
+		require.NoError(b, err)
 
 		b.ReportMetric(floorP50, "floor-p50-ms")
 		b.ReportMetric(floorP99, "floor-p99-ms")
@@ -166,30 +162,4 @@ func BenchmarkFirstPage(b *testing.B) {
 		b.ReportMetric(raw, "raw-signal-with-start/s")
 		b.ReportMetric(accepted/raw, "storm-accept/raw")
 	}
-}
-
-// sdkSignalWithStartRate makes the storm's signal-with-start calls straight through the SDK, one
-// alert per call, and returns calls per second.
-func sdkSignalWithStartRate(b *testing.B, fb *firebreak, run, alerts, groups, senders int) float64 {
-	next := atomic.Int64{}
-	begin := time.Now()
-	var wg sync.WaitGroup
-	for range senders {
-		wg.Go(func() {
-			for i := int(next.Add(1)) - 1; i < alerts; i = int(next.Add(1)) - 1 {
-				key := fmt.Sprintf("raw-%d-%d", run, i%groups)
-				signal := workflows.AlertBatch{Alerts: []incident.Alert{{Source: "generic", Fingerprint: key, GroupKey: key, Status: "firing", Title: "Storm"}}}
-				_, err := fb.client.SignalWithStartWorkflow(context.Background(), workflows.WorkflowID(key), workflows.SignalAlerts, signal,
-					client.StartWorkflowOptions{ID: workflows.WorkflowID(key), TaskQueue: workflows.TaskQueue},
-					workflows.IncidentWorkflowName, workflows.IncidentInput{Key: key, Source: "generic", Service: "search", Title: "Storm",
-						Impact: incident.Impact{CustomersAffected: "some"}})
-				if err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	return float64(alerts) / time.Since(begin).Seconds()
 }

@@ -68,6 +68,7 @@ func TestIncidentLifecycleThroughTheCLI(t *testing.T) {
 	require.JSONEq(t, "[]", fb.cli("incident", "list", "--severity", "sev1", "-o", "json"))
 
 	// Every phase's steps are in the history a reviewer reads, named.
+	require.Eventually(t, func() bool { return fb.state("search-1").TrackingClosed }, waitFor, 50*time.Millisecond)
 	h := fb.history("search-1")
 	// The decisions are local activities of the first workflow task; tracking, channel and
 	// messages run beside the page; the runbooks matching the incident are looked up after the
@@ -82,7 +83,15 @@ func TestIncidentLifecycleThroughTheCLI(t *testing.T) {
 		"PageContact: page " + responder + " via console (level 1 of 3)",
 		"FindRunbooks (local): find the runbooks matching the incident",
 		"OpenChannels: open channel and bridge",
+		"CommentTracking: severity event on tracking file search-1",
+		"CommentTracking: confirm event on tracking file search-1",
+		"CommentTracking: ack event on tracking file search-1",
+		"CommentTracking: assign event on tracking file search-1",
+		"CommentTracking: assign event on tracking file search-1",
 		"Communicate: resolved messages (internal and external)",
+		"ReviewMeetingDue (local): when the review meeting is due",
+		"CommentTracking: resolve event on tracking file search-1",
+		"CloseTracking: close tracking file search-1",
 	}, activities(h))
 	require.Contains(t, timers(h), "ack deadline, level 1 of 3")
 	var updates []string
