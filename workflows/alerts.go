@@ -105,6 +105,9 @@ func (r *incidentRun) resolveByAlerts(ctx workflow.Context, sender string) {
 	}
 	r.communicate(ctx, activities.StageResolved, audience)
 	r.record(ctx, "summary", "", text)
+	if workflow.GetVersion(ctx, changeReview, workflow.DefaultVersion, 1) == 1 {
+		r.openReview(ctx)
+	}
 }
 
 // drainAlerts books every alerts signal already delivered, so continue-as-new loses none.

@@ -59,6 +59,7 @@ func TestAnAcknowledgeEventAcknowledgesAndAResolveEventResolves(t *testing.T) {
 		assert.Equal(t, "every alert resolved: pagerduty/prometheus sent the resolve event", s.Resolution)
 		assert.Nil(t, s.FalseAlarmDue)
 		assert.False(t, s.FalseAlarm)
+		assert.Equal(t, incident.PhaseReview, s.Phase, "an incident resolved by its alerts is reviewed too")
 	})
 	h.run(eventsInput(events(incident.AlertFiring)))
 	require.Equal(t, 4*time.Minute, h.summary().Metrics.TimeToResolve)
