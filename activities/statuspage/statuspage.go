@@ -129,6 +129,20 @@ type Remote struct {
 	ID       string                       `json:"id"`
 	Status   string                       `json:"status"`
 	Metadata map[string]map[string]string `json:"metadata"`
+	// Updates are the incident's updates, the newest first.
+	Updates []Update `json:"incident_updates"`
+}
+
+// Update is one update of a Statuspage incident.
+type Update struct {
+	Status string `json:"status"`
+	Body   string `json:"body"`
+}
+
+// shows reports whether the incident's newest update is in: the same status and text, as a
+// push whose answer was lost leaves it.
+func (r Remote) shows(in Incident) bool {
+	return len(r.Updates) > 0 && r.Updates[0].Status == in.Status && r.Updates[0].Body == in.Body
 }
 
 // StatusError is an answer other than 2xx.
@@ -162,19 +176,26 @@ func (c *Client) Update(ctx context.Context, id string, in Incident) (Remote, er
 	return out, err
 }
 
-// FindUnresolved returns the ID of the page's unresolved incident that Firebreak opened for
-// the workflow, or "" when there is none.
-func (c *Client) FindUnresolved(ctx context.Context, workflowID string) (string, error) {
+// Get returns the incident with the given ID.
+func (c *Client) Get(ctx context.Context, id string) (Remote, error) {
+	var out Remote
+	err := c.do(ctx, http.MethodGet, c.incidents(url.PathEscape(id)), nil, &out)
+	return out, err
+}
+
+// FindUnresolved returns the page's unresolved incident that Firebreak opened for the workflow;
+// its ID is "" when there is none.
+func (c *Client) FindUnresolved(ctx context.Context, workflowID string) (Remote, error) {
 	var open []Remote
 	if err := c.do(ctx, http.MethodGet, c.incidents("unresolved"), nil, &open); err != nil {
-		return "", err
+		return Remote{}, err
 	}
 	for _, r := range open {
 		if r.Metadata[metadataKey]["workflow_id"] == workflowID {
-			return r.ID, nil
+			return r, nil
 		}
 	}
-	return "", nil
+	return Remote{}, nil
 }
 
 func (c *Client) incidents(rest string) string {
@@ -331,7 +352,9 @@ type PushResult struct {
 
 // PushStatuspage sends one public update: it patches the Statuspage incident the request names,
 // or the unresolved one already opened for the workflow, or opens one. The affected service's
-// component is set from the severity, and back to operational when resolved.
+// component is set from the severity, and back to operational when resolved. An update the
+// incident already shows as its newest (a retry after a lost answer) is not posted again, so
+// customers see each update once.
 func (a *Activities) PushStatuspage(ctx context.Context, req PushRequest) (PushResult, error) {
 	if err := req.validate(); err != nil {
 		return PushResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrBadInput, nil)
@@ -347,13 +370,26 @@ func (a *Activities) PushStatuspage(ctx context.Context, req PushRequest) (PushR
 		in.ComponentIDs = []string{component}
 	}
 	id := req.StatuspageID
-	if id == "" {
+	var existing Remote
+	switch {
+	case id == "":
 		// A create whose answer was lost left an unresolved incident marked with the workflow.
 		found, err := a.Client.FindUnresolved(ctx, req.WorkflowID)
 		if err != nil {
 			return PushResult{}, classify("find the Statuspage incident", err)
 		}
-		id = found
+		id, existing = found.ID, found
+	default:
+		// An earlier attempt's patch may have gone through with its answer lost.
+		got, err := a.Client.Get(ctx, id)
+		if err != nil {
+			return PushResult{}, classify("read the Statuspage incident", err)
+		}
+		existing = got
+	}
+	if id != "" && existing.shows(in) {
+		// Customers see this update already: a second one would repeat it.
+		return PushResult{StatuspageID: id}, nil
 	}
 	if id != "" {
 		if _, err := a.Client.Update(ctx, id, in); err != nil {

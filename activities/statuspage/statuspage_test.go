@@ -1,12 +1,14 @@
 package statuspage
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -31,13 +33,14 @@ type call struct {
 	body                      map[string]any
 }
 
-// fakeStatuspage records every request and answers with the next of its scripted answers, or 200
-// with an incident.
+// fakeStatuspage records every request; a write gets the next of its scripted answers, or 200
+// with an incident, and a read gets the unresolved listing or the incident.
 type fakeStatuspage struct {
 	mu         sync.Mutex
 	calls      []call
 	answers    []func(w http.ResponseWriter)
 	unresolved string // the JSON the unresolved listing answers
+	incident   string // the JSON a read of the incident answers
 }
 
 func (f *fakeStatuspage) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -53,20 +56,19 @@ func (f *fakeStatuspage) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.calls = append(f.calls, c)
 	var answer func(http.ResponseWriter)
-	if len(f.answers) > 0 {
+	if len(f.answers) > 0 && r.Method != http.MethodGet {
 		answer, f.answers = f.answers[0], f.answers[1:]
 	}
-	unresolved := f.unresolved
+	unresolved, shown := cmp.Or(f.unresolved, "[]"), cmp.Or(f.incident, `{"id":"p31zjtct2jer","status":"investigating","incident_updates":[]}`)
 	f.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	switch {
 	case answer != nil:
 		answer(w)
-	case r.Method == http.MethodGet:
-		if unresolved == "" {
-			unresolved = "[]"
-		}
+	case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/unresolved"):
 		_, _ = io.WriteString(w, unresolved)
+	case r.Method == http.MethodGet:
+		_, _ = io.WriteString(w, shown)
 	case r.Method == http.MethodPost:
 		w.WriteHeader(http.StatusCreated)
 		_, _ = io.WriteString(w, `{"id":"p31zjtct2jer","status":"investigating"}`)
@@ -79,6 +81,17 @@ func (f *fakeStatuspage) recorded() []call {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]call(nil), f.calls...)
+}
+
+// writes returns the requests that changed something.
+func (f *fakeStatuspage) writes() []call {
+	var out []call
+	for _, c := range f.recorded() {
+		if c.method != http.MethodGet {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // newActivities returns activities against a fake Statuspage; unlimited makes the limiter let
@@ -152,8 +165,11 @@ func TestPushPatchesTheIncidentItNames(t *testing.T) {
 			got, err := a.PushStatuspage(context.Background(), req)
 			require.NoError(t, err)
 			require.Equal(t, PushResult{StatuspageID: "p31zjtct2jer"}, got)
-			calls := fake.recorded()
-			require.Len(t, calls, 1, "no lookup, no create")
+			all := fake.recorded()
+			require.Len(t, all, 2, "a read of the incident, then the patch; no lookup, no create")
+			require.Equal(t, http.MethodGet, all[0].method)
+			require.Equal(t, "/v1/pages/"+pageID+"/incidents/p31zjtct2jer", all[0].path)
+			calls := fake.writes()
 			require.Equal(t, http.MethodPatch, calls[0].method)
 			require.Equal(t, "/v1/pages/"+pageID+"/incidents/p31zjtct2jer", calls[0].path)
 			require.Equal(t, "OAuth "+apiKey, calls[0].auth)
@@ -179,6 +195,47 @@ func TestPushAfterALostAnswerPatchesInsteadOfOpeningTwice(t *testing.T) {
 	require.Equal(t, "/v1/pages/"+pageID+"/incidents/p31zjtct2jer", calls[1].path)
 }
 
+func TestAPushItsIncidentAlreadyShowsIsNotPostedAgain(t *testing.T) {
+	cases := []struct {
+		name, unresolved, incident string
+		id                         string
+	}{
+		{
+			name: "a create whose answer was lost",
+			unresolved: `[{"id":"p31zjtct2jer","metadata":{"firebreak":{"workflow_id":"incident-checkout-7k2m9q"}},
+				"incident_updates":[{"status":"investigating","body":"We are investigating an incident affecting Checkout."}]}]`,
+		},
+		{
+			name: "a patch whose answer was lost", id: "p31zjtct2jer",
+			incident: `{"id":"p31zjtct2jer","incident_updates":[
+				{"status":"investigating","body":"We are investigating an incident affecting Checkout."},
+				{"status":"investigating","body":"older"}]}`,
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			a, fake := newActivities(t, true)
+			fake.unresolved, fake.incident = tc.unresolved, tc.incident
+			req := investigating()
+			req.StatuspageID = tc.id
+			got, err := a.PushStatuspage(context.Background(), req)
+			require.NoError(t, err)
+			require.Equal(t, PushResult{StatuspageID: "p31zjtct2jer"}, got)
+			require.Empty(t, fake.writes(), "customers see the update once")
+		})
+	}
+}
+
+func TestAPushPatchesWhenTheNewestUpdateDiffers(t *testing.T) {
+	a, fake := newActivities(t, true)
+	fake.incident = `{"id":"p31zjtct2jer","incident_updates":[{"status":"investigating","body":"We are investigating an incident affecting Checkout."}]}`
+	req := investigating()
+	req.StatuspageID, req.Status = "p31zjtct2jer", StatusIdentified
+	_, err := a.PushStatuspage(context.Background(), req)
+	require.NoError(t, err)
+	require.Len(t, fake.writes(), 1, "same text, new status: a new update")
+}
+
 func TestPushWaitsOutAShortRetryAfter(t *testing.T) {
 	a, fake := newActivities(t, true)
 	fake.answers = []func(http.ResponseWriter){func(w http.ResponseWriter) {
@@ -190,7 +247,7 @@ func TestPushWaitsOutAShortRetryAfter(t *testing.T) {
 	req.StatuspageID = "p31zjtct2jer"
 	_, err := a.PushStatuspage(context.Background(), req)
 	require.NoError(t, err)
-	calls := fake.recorded()
+	calls := fake.writes()
 	require.Len(t, calls, 2, "the 429, then the same PATCH again")
 	require.Equal(t, calls[0].body, calls[1].body)
 	require.GreaterOrEqual(t, calls[1].at.Sub(calls[0].at), time.Second, "Retry-After honoured")
@@ -212,7 +269,7 @@ func TestPushReturnsALongRetryAfterToTemporal(t *testing.T) {
 	require.Equal(t, ErrRateLimited, appErr.Type())
 	require.False(t, appErr.NonRetryable())
 	require.Equal(t, 120*time.Second, appErr.NextRetryDelay())
-	require.Len(t, fake.recorded(), 1)
+	require.Len(t, fake.writes(), 1)
 }
 
 func TestPushErrors(t *testing.T) {
@@ -273,7 +330,7 @@ func TestRequestsAreSpacedOneSecondApart(t *testing.T) {
 		require.NoError(t, err)
 	}
 	calls := fake.recorded()
-	require.Len(t, calls, 3)
+	require.Len(t, calls, 6, "each push reads the incident, then patches it")
 	for i := 1; i < len(calls); i++ {
 		require.GreaterOrEqual(t, calls[i].at.Sub(calls[i-1].at), 950*time.Millisecond, "at most one request a second")
 	}
