@@ -103,3 +103,34 @@ func (a *Activities) PostToChannel(ctx context.Context, req ChannelPostRequest) 
 func retryableAfter(msg, errType string, after time.Duration) error {
 	return temporal.NewApplicationErrorWithOptions(msg, errType, temporal.ApplicationErrorOptions{NextRetryDelay: after})
 }
+
+// InviteRequest asks for people engaged after the incident's channel opened to be invited to it.
+type InviteRequest struct {
+	WorkflowID string            `json:"workflow_id"`
+	Channels   incident.Channels `json:"channels"`
+	// People are person IDs; those without a chat user ID are left out.
+	People []string `json:"people"`
+}
+
+// InviteToChannel invites people to the incident's channel by their chat user IDs (Slack's
+// member IDs from the directory). What the chat refuses for good comes back as problems for the
+// timeline; a failure worth retrying fails the activity with ErrChatUnavailable. Without a chat
+// system, or for a channel no chat system opened, nobody is invited.
+func (a *Activities) InviteToChannel(ctx context.Context, req InviteRequest) ([]string, error) {
+	if req.WorkflowID == "" {
+		return nil, badInput("invite to channel: workflow_id is required")
+	}
+	ids := a.chatUsers(req.People)
+	if a.Chat == nil || !req.Channels.InChat || len(ids) == 0 {
+		return nil, nil
+	}
+	problems, err := a.Chat.System.Invite(ctx, chat.Channel{ID: req.Channels.ChannelID, Name: req.Channels.Channel}, ids)
+	if err != nil {
+		return nil, chatFailure("invite to channel "+req.Channels.Channel, err)
+	}
+	out := make([]string, 0, min(len(problems), maxChannelProblems))
+	for _, p := range problems[:min(len(problems), maxChannelProblems)] {
+		out = append(out, chat.Truncate(safetext.Line(p), maxProblemLen))
+	}
+	return out, nil
+}

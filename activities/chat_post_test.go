@@ -28,6 +28,8 @@ type fakeChat struct {
 	posted   []chat.Message
 	channels []chat.Channel
 	channel  chat.Channel
+	invited  [][]string
+	problems []string
 	err      error
 }
 
@@ -44,6 +46,14 @@ func (f *fakeChat) Post(_ context.Context, ch chat.Channel, m chat.Message) erro
 	f.channels = append(f.channels, ch)
 	f.posted = append(f.posted, m)
 	return f.err
+}
+
+func (f *fakeChat) Invite(_ context.Context, ch chat.Channel, ids []string) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.channels = append(f.channels, ch)
+	f.invited = append(f.invited, ids)
+	return f.problems, f.err
 }
 
 var slackIDs = map[string]string{"ana": "U0ANA", "tom": "U0TOM"}
@@ -232,6 +242,51 @@ func TestChatWebhookSecretsStayOutOfHistoryAndLogs(t *testing.T) {
 				require.NotContains(t, text, token)
 				require.NotContains(t, text, "\x1b")
 				require.Contains(t, text, "/api/REDACTED")
+			}
+		})
+	}
+}
+
+func TestInviteToChannel(t *testing.T) {
+	opened := incident.Channels{Channel: "#inc-c1", ChannelID: "C1", InChat: true}
+	cases := []struct {
+		name     string
+		channels incident.Channels
+		people   []string
+		chatErr  error
+		problems []string
+		want     [][]string
+		wantErr  string
+		wantOut  []string
+	}{
+		{name: "people with chat IDs are invited", channels: opened, people: []string{"ana", "nobody", "tom"},
+			want: [][]string{{"U0ANA", "U0TOM"}}},
+		{name: "nobody with a chat ID invites nobody", channels: opened, people: []string{"nobody"}},
+		{name: "a channel no chat opened invites nobody", channels: incident.Channels{Channel: "#inc-c1"}, people: []string{"ana"}},
+		{name: "refusals are problems", channels: opened, people: []string{"ana"}, problems: []string{"user_disabled\x1b"},
+			want: [][]string{{"U0ANA"}}, wantOut: []string{`user_disabled\x1b`}},
+		{name: "a chat that is down is retried", channels: opened, people: []string{"ana"},
+			chatErr: &chat.Error{Retry: true, Problem: "slack is down"}, want: [][]string{{"U0ANA"}}, wantErr: "slack is down"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			fc := &fakeChat{err: tc.chatErr, problems: tc.problems}
+			a, _ := chatActivities(t, fc)
+			got, err := a.InviteToChannel(context.Background(), activities.InviteRequest{
+				WorkflowID: "incident-c1", Channels: tc.channels, People: tc.people,
+			})
+			require.Equal(t, tc.want, fc.invited)
+			if tc.wantErr != "" {
+				var appErr *temporal.ApplicationError
+				require.ErrorAs(t, err, &appErr)
+				require.Equal(t, activities.ErrChatUnavailable, appErr.Type())
+				require.Contains(t, err.Error(), tc.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, len(tc.wantOut), len(got))
+			for i := range got {
+				require.Equal(t, tc.wantOut[i], got[i])
 			}
 		})
 	}

@@ -1,6 +1,9 @@
 package incident
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // MaxEventBatch bounds how many key events go to the tracking record or the channel at once;
 // the rest wait for the next batch.
@@ -75,4 +78,27 @@ func (s *State) ResponderIDs() []string {
 		}
 	}
 	return ids
+}
+
+// Uninvited returns the people engaged so far who have not been invited to the channel.
+func (s *State) Uninvited() []string {
+	var out []string
+	for _, p := range s.ResponderIDs() {
+		if !slices.Contains(s.Invited, p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// MarkInvited notes that people were invited to the channel, keeping the latest MaxResponders.
+func (s *State) MarkInvited(people []string) {
+	for _, p := range people {
+		if !slices.Contains(s.Invited, p) {
+			s.Invited = append(s.Invited, p)
+		}
+	}
+	if drop := len(s.Invited) - MaxResponders; drop > 0 {
+		s.Invited = append([]string(nil), s.Invited[drop:]...)
+	}
 }

@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -72,4 +73,15 @@ func TestUnpostedEvents(t *testing.T) {
 func TestResponderIDs(t *testing.T) {
 	s := State{Responders: []Responder{{Person: "ana", Level: 1}, {Person: "tom", Level: 2}, {Person: "ana", Level: 2}}}
 	require.Equal(t, []string{"ana", "tom"}, s.ResponderIDs())
+}
+
+func TestUninvited(t *testing.T) {
+	s := State{Responders: []Responder{{Person: "ana", Level: 1}, {Person: "tom", Level: 2}}}
+	require.Equal(t, []string{"ana", "tom"}, s.Uninvited())
+	s.MarkInvited([]string{"ana", "ana"})
+	require.Equal(t, []string{"tom"}, s.Uninvited())
+	for i := range MaxResponders + 3 {
+		s.MarkInvited([]string{fmt.Sprint("p", i)})
+	}
+	require.Len(t, s.Invited, MaxResponders, "the list is bounded")
 }

@@ -87,6 +87,8 @@ type State struct {
 	PostedThrough  int      `json:"posted_through,omitempty"`
 	TrackingClosed bool     `json:"tracking_closed,omitempty"`
 	Channels       Channels `json:"channels"`
+	// Invited are the people invited to the channel, at most MaxResponders of them.
+	Invited []string `json:"invited,omitempty"`
 	// StatuspageID is the incident's ID on the hosted status page it is pushed to.
 	StatuspageID string `json:"statuspage_id,omitempty"`
 

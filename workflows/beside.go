@@ -73,16 +73,20 @@ func (r *incidentRun) logAndOpenChannels(ctx workflow.Context) {
 				return err
 			}
 		}
+		invited := s.ResponderIDs()
 		var channels incident.Channels
 		err = workflow.ExecuteActivity(besideCtx(ctx, "open channel and bridge"), a.OpenChannels,
 			activities.ChannelsRequest{
 				WorkflowID: s.WorkflowID, Key: s.Key, Service: s.Service, Title: s.Title, Tracking: s.Tracking,
-				Severity: s.Severity, Responders: s.ResponderIDs(),
+				Severity: s.Severity, Responders: invited,
 			}).Get(ctx, &channels)
 		if err != nil {
 			return err
 		}
 		s.Channels = channels
+		if r.keyEvents {
+			s.MarkInvited(invited)
+		}
 		r.record(ctx, "channels", "", fmt.Sprintf("channel %s and bridge %s opened", channels.Channel, channels.BridgeURL))
 		for _, p := range channels.Problems {
 			r.record(ctx, "failed", "", "the channel opened with a problem (best effort, paging goes on): "+p)

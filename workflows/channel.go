@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"go.temporal.io/sdk/workflow"
 
@@ -16,7 +17,11 @@ import (
 func (r *incidentRun) syncChannel(ctx workflow.Context) {
 	var a *activities.Activities
 	s := &r.state
-	if !r.keyEvents || r.channel.busy || !s.Channels.InChat {
+	if !r.keyEvents || !s.Channels.InChat {
+		return
+	}
+	r.inviteLateResponders(ctx)
+	if r.channel.busy {
 		return
 	}
 	events := s.UnpostedEvents()
@@ -55,4 +60,28 @@ func channelSubject(e incident.Entry) string {
 	default:
 		return e.By + ": " + e.Text
 	}
+}
+
+// inviteLateResponders invites the people paged since the channel opened, beside the paging
+// path; each is invited once, and what the chat refuses is recorded.
+func (r *incidentRun) inviteLateResponders(ctx workflow.Context) {
+	var a *activities.Activities
+	s := &r.state
+	people := s.Uninvited()
+	if len(people) == 0 {
+		return
+	}
+	s.MarkInvited(people)
+	req := activities.InviteRequest{WorkflowID: s.WorkflowID, Channels: s.Channels, People: people}
+	r.beside(ctx, "inviting "+strings.Join(people, ", ")+" to the channel", func(ctx workflow.Context) error {
+		var problems []string
+		summary := fmt.Sprintf("invite %s to %s", strings.Join(people, ", "), s.Channels.Channel)
+		if err := workflow.ExecuteActivity(besideCtx(ctx, summary), a.InviteToChannel, req).Get(ctx, &problems); err != nil {
+			return err
+		}
+		for _, p := range problems {
+			r.record(ctx, "failed", "", "an invitation to the channel was refused (best effort, paging goes on): "+p)
+		}
+		return nil
+	})
 }

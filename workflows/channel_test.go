@@ -26,7 +26,7 @@ type fakeChat struct {
 func (f *fakeChat) Open(_ context.Context, in chat.Incident) (chat.Channel, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.invited = in.Invite
+	f.invited = append(f.invited, in.Invite...)
 	return chat.Channel{ID: "C1", Name: "#inc-" + in.Key}, nil
 }
 
@@ -39,6 +39,13 @@ func (f *fakeChat) Post(_ context.Context, _ chat.Channel, m chat.Message) error
 	}
 	f.posts = append(f.posts, m)
 	return nil
+}
+
+func (f *fakeChat) Invite(_ context.Context, _ chat.Channel, ids []string) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.invited = append(f.invited, ids...)
+	return nil, nil
 }
 
 func (f *fakeChat) subjects() []string {
@@ -78,4 +85,21 @@ func TestChannelGetsTheIncidentsEvents(t *testing.T) {
 	s := h.state()
 	assert.True(t, s.Channels.InChat)
 	assert.Equal(t, "#inc-test-1", s.Channels.Channel)
+}
+
+// People paged after the channel opened are invited too, each once.
+func TestPeoplePagedAfterTheChannelOpenedAreInvited(t *testing.T) {
+	h := newHarness(t, wednesday10)
+	room := &fakeChat{}
+	h.acts.Chat = &activities.Chat{System: room, UserID: func(p string) (string, bool) { return "U-" + p, true }}
+	first := h.onCall("discovery", wednesday10)
+	second := h.onCall("platform", wednesday10)
+	h.send(time.Minute, workflows.UpdateEscalate, workflows.EscalateRequest{By: first, Reason: "need platform"}, nil)
+	h.send(2*time.Minute, workflows.UpdateAcknowledge, workflows.AckRequest{By: second}, nil)
+	h.send(3*time.Minute, workflows.UpdateResolve, workflows.ResolveRequest{By: second, Summary: "fixed"}, nil)
+	h.send(4*time.Minute, workflows.UpdateCloseReview, workflows.CloseReviewRequest{By: second, Summary: "done"}, nil)
+	h.run(input("search", some("some")))
+	require.NoError(t, h.env.GetWorkflowError())
+	require.Equal(t, []string{"U-" + first, "U-" + second}, room.invited, "the first responder at the opening, the second once paged")
+	require.Equal(t, []string{first, second}, h.state().Invited)
 }

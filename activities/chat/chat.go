@@ -27,6 +27,10 @@ type Chat interface {
 	Open(ctx context.Context, in Incident) (Channel, error)
 	// Post posts one message to a channel Open returned.
 	Post(ctx context.Context, ch Channel, m Message) error
+	// Invite invites people, by chat user ID, to a channel Open returned; what the chat refuses
+	// for good comes back as problems, a failure worth retrying as the error. A channel without
+	// members (a webhook's) invites nobody.
+	Invite(ctx context.Context, ch Channel, userIDs []string) (problems []string, err error)
 }
 
 // Incident is what opening an incident's channel needs to know.

@@ -139,19 +139,34 @@ func (c *Chat) Open(ctx context.Context, in chat.Incident) (chat.Channel, error)
 			return chat.Channel{}, err
 		}
 	}
-	if invite := validUsers(in.Invite); len(invite) > 0 {
-		err := c.call(ctx, "conversations.invite", func() error {
-			_, err := c.api.ForceInviteUsersToConversationContext(ctx, ch.ID, invite...)
-			if e, ok := errors.AsType[slack.SlackErrorResponse](err); ok && e.Err == "already_in_channel" {
-				return nil
-			}
-			return err
-		})
-		if err := c.keep(&out, err); err != nil {
-			return chat.Channel{}, err
-		}
+	if err := c.keep(&out, c.invite(ctx, ch.ID, in.Invite)); err != nil {
+		return chat.Channel{}, err
 	}
 	return out, nil
+}
+
+// Invite invites the users to the channel; people already in it are no problem.
+func (c *Chat) Invite(ctx context.Context, ch chat.Channel, userIDs []string) ([]string, error) {
+	var out chat.Channel
+	if err := c.keep(&out, c.invite(ctx, ch.ID, userIDs)); err != nil {
+		return nil, err
+	}
+	return out.Problems, nil
+}
+
+// invite calls conversations.invite for the valid user IDs, if any.
+func (c *Chat) invite(ctx context.Context, channelID string, userIDs []string) error {
+	invite := validUsers(userIDs)
+	if len(invite) == 0 {
+		return nil
+	}
+	return c.call(ctx, "conversations.invite", func() error {
+		_, err := c.api.ForceInviteUsersToConversationContext(ctx, channelID, invite...)
+		if e, ok := errors.AsType[slack.SlackErrorResponse](err); ok && e.Err == "already_in_channel" {
+			return nil
+		}
+		return err
+	})
 }
 
 // keep records a final failure in the channel's problems and returns a retryable one.

@@ -230,6 +230,42 @@ func TestOpenKeepsTheChannelWhenAnInvitationIsRefused(t *testing.T) {
 	require.Equal(t, []string{"slack conversations.invite: user_is_restricted"}, ch.Problems)
 }
 
+func TestInviteAddsPeopleToTheChannel(t *testing.T) {
+	ws := &workspace{}
+	c := start(t, ws)
+	in := incident()
+	in.Invite = nil
+	ch, err := c.Open(t.Context(), in)
+	require.NoError(t, err)
+	ws.calls = nil
+	problems, err := c.Invite(t.Context(), ch, []string{"U0CAT", "not-an-id", "U0CAT"})
+	require.NoError(t, err)
+	require.Empty(t, problems)
+	require.Equal(t, []string{"conversations.invite"}, ws.calls)
+	require.Equal(t, []string{bot, "U0CAT"}, ws.channels[0].Members, "each valid ID once")
+
+	ws.calls = nil
+	problems, err = c.Invite(t.Context(), ch, []string{"not-an-id"})
+	require.NoError(t, err)
+	require.Empty(t, problems)
+	require.Empty(t, ws.calls, "no valid ID: no call")
+}
+
+func TestInviteRefusedIsAProblemAndSlackDownIsRetried(t *testing.T) {
+	ch := chat.Channel{ID: "C0001", Name: "#inc-checkout-x7k2mp"}
+	ws := &workspace{channels: []*fakeChannel{{ID: "C0001", Name: "inc-checkout-x7k2mp", Creator: bot}},
+		answer: map[string]map[string]any{"conversations.invite": {"ok": false, "error": "user_is_restricted"}}}
+	problems, err := start(t, ws).Invite(t.Context(), ch, []string{"U0CAT"})
+	require.NoError(t, err)
+	require.Equal(t, []string{"slack conversations.invite: user_is_restricted"}, problems)
+
+	ws = &workspace{channels: []*fakeChannel{{ID: "C0001", Name: "inc-checkout-x7k2mp", Creator: bot}},
+		answer: map[string]map[string]any{"conversations.invite": {"ok": false, "error": "internal_error"}}}
+	_, err = start(t, ws).Invite(t.Context(), ch, []string{"U0CAT"})
+	retry, _ := chat.Retryable(err)
+	require.True(t, retry, "error: %v", err)
+}
+
 func TestOpenTreatsAlreadyInChannelAsDone(t *testing.T) {
 	ws := &workspace{answer: map[string]map[string]any{"conversations.invite": {"ok": false, "error": "already_in_channel"}}}
 	ch, err := start(t, ws).Open(t.Context(), incident())

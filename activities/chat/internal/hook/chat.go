@@ -56,6 +56,9 @@ func (c *Chat) Open(ctx context.Context, in chat.Incident) (chat.Channel, error)
 	return ch, c.Post(ctx, ch, in.Announcement())
 }
 
+// Invite invites nobody: a webhook's channel has no members Firebreak manages.
+func (c *Chat) Invite(context.Context, chat.Channel, []string) ([]string, error) { return nil, nil }
+
 // Post posts m, neutralised (chat.Clean), to the webhook's channel whatever ch says; a message
 // without an idempotency key is refused unsent.
 func (c *Chat) Post(ctx context.Context, _ chat.Channel, m chat.Message) error {

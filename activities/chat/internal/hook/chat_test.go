@@ -51,3 +51,11 @@ func TestChatRefusesAPostWithoutIdempotencyKeyUnsent(t *testing.T) {
 	require.EqualError(t, err, "post to example: missing idempotency key")
 	require.Zero(t, requests)
 }
+
+func TestAWebhookInvitesNobody(t *testing.T) {
+	c, err := NewChat(Config{URL: "https://hooks.example.test/x"}, "test", "webhook", func(chat.Message) any { return nil })
+	require.NoError(t, err)
+	problems, err := c.Invite(t.Context(), chat.Channel{Name: "webhook"}, []string{"U0ANA"})
+	require.NoError(t, err)
+	require.Empty(t, problems)
+}
