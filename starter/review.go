@@ -228,6 +228,9 @@ type reader struct {
 	// teams maps each person last found on call to their team.
 	teams      map[string]string
 	resolution string
+	// delivered holds the messages already read from a delivery through one notifier, by their
+	// idempotency key without the notifier.
+	delivered map[string]bool
 }
 
 // entry adds e to the timeline.
@@ -516,6 +519,23 @@ func (r *reader) activityDone(e *historypb.HistoryEvent, at time.Time, act sched
 			audiences = append(audiences, m.Audience)
 		}
 		r.entry(e, fmt.Sprintf("%s messages sent: %s", req.Stage, orWords(strings.Join(audiences, ", "), "none")))
+	case "DeliverMessage":
+		var req activities.DeliverRequest
+		if err := decodeFirst(act.input, &req); err != nil {
+			return fmt.Errorf("decode delivery: %w", err)
+		}
+		if req.Request.Resolution != "" {
+			r.resolution = req.Request.Resolution
+		}
+		key := activities.CommunicateKey(req.Request) + "/" + req.Message.Audience
+		if !r.delivered[key] {
+			if r.delivered == nil {
+				r.delivered = map[string]bool{}
+			}
+			r.delivered[key] = true
+			r.in.Messages = append(r.in.Messages, req.Message)
+		}
+		r.entry(e, fmt.Sprintf("%s %s message sent via %s", req.Request.Stage, req.Message.Audience, req.Notifier))
 	case "RecordIncident":
 		var rec incident.TrackingRecord
 		if err := decodeFirst(result, &rec); err != nil {

@@ -114,6 +114,10 @@ func (r *incidentRun) send(ctx workflow.Context, stage, audience string, req act
 	}
 	req.WorkflowID, req.Stage, req.Service, req.Title, req.Severity = s.WorkflowID, stage, s.Service, s.Title, s.Severity
 	req.Impact, req.StartedAt, req.ResolvedAt, req.Resolution, req.Audience = s.Impact, s.StartedAt, s.ResolvedAt, s.Resolution, audience
+	if r.keyEvents && workflow.GetVersion(ctx, changeOutbox, workflow.DefaultVersion, 1) == 1 {
+		r.deliver(ctx, stage, audience, req)
+		return
+	}
 	if r.keyEvents {
 		// The outbox record: what is about to go out and the key that makes a retry the same post.
 		r.record(ctx, "outbox", "", fmt.Sprintf("sending the %s %s messages (idempotency key %s)",

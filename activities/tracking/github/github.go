@@ -257,7 +257,7 @@ func (t *Tracker) Comment(ctx context.Context, ref string, ev Event) error {
 	if err != nil {
 		return err
 	}
-	if err := t.comment(ctx, owner, name, number, ev.IdempotencyKey, eventBody(ev)); err != nil {
+	if _, _, err := t.comment(ctx, owner, name, number, ev.IdempotencyKey, eventBody(ev)); err != nil {
 		return err
 	}
 	if ev.Severity != "" {
@@ -273,7 +273,7 @@ func (t *Tracker) Close(ctx context.Context, ref string, res Resolution) error {
 	if err != nil {
 		return err
 	}
-	if err := t.comment(ctx, owner, name, number, res.IdempotencyKey, resolutionBody(res)); err != nil {
+	if _, _, err := t.comment(ctx, owner, name, number, res.IdempotencyKey, resolutionBody(res)); err != nil {
 		return err
 	}
 	if _, _, err := t.client.Issues.Edit(ctx, owner, name, number, &gh.IssueRequest{
@@ -295,23 +295,25 @@ type Resolution struct {
 	Summary string
 }
 
-// comment posts body with a marker for key on the issue, unless a comment has the marker.
-func (t *Tracker) comment(ctx context.Context, owner, name string, number int, key, body string) error {
+// comment posts body with a marker for key on the issue, unless a comment has the marker; it
+// returns the comment with the marker, and whether it was there already.
+func (t *Tracker) comment(ctx context.Context, owner, name string, number int, key, body string) (*gh.IssueComment, bool, error) {
 	if !keyPattern.MatchString(key) {
-		return badInput("comment on tracking issue: idempotency key %q: want at most 200 letters, digits and ._:/=@+-", clean(key, 80))
+		return nil, false, badInput("comment on tracking issue: idempotency key %q: want at most 200 letters, digits and ._:/=@+-", clean(key, 80))
 	}
 	marker := commentMarker(key)
 	found, err := githubapi.FindComment(ctx, t.client, owner, name, number, marker)
 	if err != nil {
-		return githubapi.Classify(fmt.Sprintf("list comments of tracking issue %s/%s#%d", owner, name, number), err)
+		return nil, false, githubapi.Classify(fmt.Sprintf("list comments of tracking issue %s/%s#%d", owner, name, number), err)
 	}
 	if found != nil {
-		return nil
+		return found, true, nil
 	}
-	if _, _, err := t.client.Issues.CreateComment(ctx, owner, name, number, &gh.IssueComment{Body: gh.String(body + "\n\n" + marker)}); err != nil {
-		return githubapi.Classify(fmt.Sprintf("comment on tracking issue %s/%s#%d", owner, name, number), err)
+	posted, _, err := t.client.Issues.CreateComment(ctx, owner, name, number, &gh.IssueComment{Body: gh.String(body + "\n\n" + marker)})
+	if err != nil {
+		return nil, false, githubapi.Classify(fmt.Sprintf("comment on tracking issue %s/%s#%d", owner, name, number), err)
 	}
-	return nil
+	return posted, false, nil
 }
 
 // relabel makes severity the issue's only severity label, keeping its other labels.
