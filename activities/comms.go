@@ -45,33 +45,31 @@ type CommunicateRequest struct {
 // Communicate writes the stage's internal and external messages from the domain's templates and
 // sends them as updates (phase 4, communicate; and the final messages of phase 7).
 func (a *Activities) Communicate(ctx context.Context, req CommunicateRequest) ([]incident.Message, error) {
-	internal, external, err := a.compose(req)
+	composed, err := a.ComposeMessages(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	at := a.now().UTC()
-	var messages []incident.Message
-	if req.Audience != incident.AudienceExternal && internal != "" {
-		messages = append(messages, incident.Message{Audience: incident.AudienceInternal, At: at, Text: internal})
-	}
-	if req.Audience != incident.AudienceInternal && external != "" {
-		messages = append(messages, incident.Message{Audience: incident.AudienceExternal, At: at, Text: external})
-	}
-	for _, m := range messages {
-		if err := a.broadcast(ctx, notify.Message{
-			Kind:           "update",
-			IdempotencyKey: CommunicateKey(req) + "/" + m.Audience,
-			IncidentID:     req.WorkflowID,
-			Severity:       string(req.Severity),
-			Service:        req.Service,
-			Audience:       m.Audience,
-			Subject:        safetext.Line(fmt.Sprintf("%s update (%s): %s", m.Audience, req.Stage, req.Title)),
-			Text:           m.Text,
-		}); err != nil {
+	for _, m := range composed.Messages {
+		// broadcast adds each notifier's ID to the key, as DeliverKey does.
+		if err := a.broadcast(ctx, updateMessage(req, m, CommunicateKey(req)+"/"+m.Audience)); err != nil {
 			return nil, err
 		}
 	}
-	return messages, nil
+	return composed.Messages, nil
+}
+
+// updateMessage is one composed message of a stage as a notifier sends it, with its key.
+func updateMessage(req CommunicateRequest, m incident.Message, key string) notify.Message {
+	return notify.Message{
+		Kind:           notify.KindUpdate,
+		IdempotencyKey: key,
+		IncidentID:     req.WorkflowID,
+		Severity:       string(req.Severity),
+		Service:        req.Service,
+		Audience:       m.Audience,
+		Subject:        safetext.Line(fmt.Sprintf("%s update (%s): %s", m.Audience, req.Stage, req.Title)),
+		Text:           m.Text,
+	}
 }
 
 // compose writes a stage's internal and external messages. Titles, resolutions and service names

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"sort"
 
-	"github.com/firebreak-dev/firebreak/activities/notify"
 	"github.com/firebreak-dev/firebreak/incident"
 	"github.com/firebreak-dev/firebreak/internal/safetext"
 )
@@ -68,17 +67,7 @@ func (a *Activities) DeliverMessage(ctx context.Context, req DeliverRequest) err
 	if !slices.Contains([]string{incident.AudienceInternal, incident.AudienceExternal}, req.Message.Audience) {
 		return badInput("deliver: unknown audience %q", safetext.Line(req.Message.Audience))
 	}
-	r := req.Request
-	retry, err := n.Notify(ctx, notify.Message{
-		Kind:           notify.KindUpdate,
-		IdempotencyKey: DeliverKey(r, req.Message.Audience, req.Notifier),
-		IncidentID:     r.WorkflowID,
-		Severity:       string(r.Severity),
-		Service:        r.Service,
-		Audience:       req.Message.Audience,
-		Subject:        safetext.Line(fmt.Sprintf("%s update (%s): %s", req.Message.Audience, r.Stage, r.Title)),
-		Text:           req.Message.Text,
-	})
+	retry, err := n.Notify(ctx, updateMessage(req.Request, req.Message, DeliverKey(req.Request, req.Message.Audience, req.Notifier)))
 	switch {
 	case err == nil:
 		return nil

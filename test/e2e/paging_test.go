@@ -56,7 +56,7 @@ func TestAChatToolDownDoesNotDelayTheFirstPage(t *testing.T) {
 	// The channel and the message are retried a bounded number of times, then recorded as failed,
 	// while the ladder stays armed.
 	s := waitForState(t, fb, "chat-down-1", 30*time.Second, "failed entries for the channel and the message", func(s workflows.State) bool {
-		return len(entries(s, "failed", "opening its channel failed")) > 0 && len(entries(s, "failed", "messages failed")) > 0
+		return len(entries(s, "failed", "opening its channel failed")) > 0 && len(entries(s, "failed", "message via chat failed")) > 0
 	})
 	t.Logf("failures recorded %s after the start:\n%s", time.Since(started).Round(time.Millisecond),
 		strings.Join(entries(s, "failed", ""), "\n"))
