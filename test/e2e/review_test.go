@@ -33,7 +33,9 @@ func TestStatusUpdatesTrackingAndReviewThroughTheCLI(t *testing.T) {
 		m := fb.state("search-r").Messages
 		return len(m) > 0 && m[len(m)-1].Text == "We found the cause and are rolling back."
 	}, waitFor, 100*time.Millisecond, "the public update went out")
-	require.Len(t, fb.console.lines("We found the cause and are rolling back."), 1, "sent once")
+	update := "We found the cause and are rolling back."
+	require.Eventually(t, func() bool { return len(fb.console.lines(update)) > 0 }, waitFor, 50*time.Millisecond,
+		"the update reaches the console once delivered")
 
 	fb.cli("incident", "resolve", "search-r", "--summary", "rolled back", "--as", "ana")
 	require.Equal(t, incident.PhaseReview, fb.state("search-r").Phase)
@@ -62,6 +64,7 @@ func TestStatusUpdatesTrackingAndReviewThroughTheCLI(t *testing.T) {
 	require.Equal(t, []string{"severity event", "confirm event", "ack event", "assign event", "assign event", "resolve event"},
 		comments[:6], "key events reach the tracking record in order")
 	require.Equal(t, 1, closed, "the tracking record is closed once")
+	require.Len(t, fb.console.lines(update), 1, "the update was sent once")
 	require.Contains(t, timers(h), "public update due (reminder 1)")
 	fb.recordHistory("search-r", "review")
 }
