@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"go.temporal.io/sdk/workflow"
 
@@ -70,12 +71,12 @@ func (r *incidentRun) syncTracking(ctx workflow.Context) {
 	})
 }
 
-// resolutionSummary is what the tracking record is closed with: how long, the impact, the
-// resolution and the response figures.
+// resolutionSummary is what the tracking record is closed with: who resolved the incident, after
+// how long (to the second), its severity, impact and resolution.
 func resolutionSummary(s *incident.State) string {
 	if s.ResolvedAt == nil {
 		return ""
 	}
 	return fmt.Sprintf("Resolved by %s after %s (%s). Impact: %s. Resolution: %s.", s.ResolvedBy,
-		s.Metrics.TimeToResolve, s.Severity, s.Impact, s.Resolution)
+		s.Metrics.TimeToResolve.Round(time.Second), s.Severity, s.Impact, s.Resolution)
 }
