@@ -456,10 +456,15 @@ func staticHosts(ip string, p ports) map[primitives.ServiceName]static.Hosts {
 
 // dynamicConfig returns the dynamic configuration of a development server. Workflow update,
 // update-with-start and eager start are already on by default in server 1.32.
+//
+// It leaves system.forceSearchAttributesCacheRefreshOnRead off, unlike Temporal's test servers:
+// it made every search attribute check (each start, each UpsertWorkflowSearchAttributes command,
+// each visibility write) read the cluster metadata from SQLite, which in an alert storm spread
+// one workflow task's commands over a second. On SQL visibility a custom search attribute lives
+// in the namespace, not in that metadata, and this server registers its own when it creates the
+// namespace (Options.SearchAttributes), so the flag bought nothing here.
 func dynamicConfig() dynamicconfig.StaticClient {
 	return dynamicconfig.StaticClient{
-		// Search attributes registered while the server runs are visible to the next query.
-		dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key(): true,
 		// The UI and tests list workflows often; the default of 10 per second is easy to hit.
 		dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(): 100,
 		// A smaller mutable-state cache than the default of 128,000 entries, as the Temporal
