@@ -192,7 +192,7 @@ type runbookRun struct {
 // policy decides, parallel blocks together, and the completed steps' undo steps in reverse order
 // when a step fails. Its definition is its input, so editing the file never changes it.
 func Runbook(ctx workflow.Context, in RunbookInput) (RunbookStatus, error) {
-	compiled, err := runbook.Compile(&in.Runbook) //workflowcheck:ignore
+	compiled, err := compileRunbook(&in.Runbook) //workflowcheck:ignore
 	if err != nil {
 		msg := "compile runbook: " + err.Error()
 		reportEnded(ctx, in, RunbookStatus{Runbook: in.Runbook.Name, Run: in.Run, State: RunFailed, Error: msg})

@@ -1,6 +1,7 @@
 package aws
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -28,7 +29,9 @@ type ecsAPI interface {
 }
 
 // Tags the rollback leaves on the service, so that a retry of the step puts it on the same task
-// definition instead of going back one more revision.
+// definition instead of going back one more revision: the step's key and the revision it moves
+// the service from. Versions before 2026-12-02 also tagged the target (tagRollbackTo), which a
+// retry still honours.
 const (
 	tagRollbackKey  = "firebreak:rollback-key"
 	tagRollbackFrom = "firebreak:rollback-from"
@@ -88,10 +91,10 @@ func splitTaskDefinition(s string) (family string, revision int, ok bool) {
 // RollbackECSService puts an ECS service on an earlier task definition: the one named, or the
 // newest ACTIVE revision of its current family older than its current one, and unless in.Wait
 // is false waits, heartbeating, until the service is stable (one deployment, all desired tasks
-// running). The target is decided once per step: the heartbeat and the service's tags
-// firebreak:rollback-key, firebreak:rollback-from and firebreak:rollback-to record it, so a retry puts the service on
-// the same revision rather than one further back, and a service already on it is
-// already_in_place. A failed ECS deployment is a non-retryable Failed error.
+// running). The target is decided once per step: the heartbeat records it, and the service's
+// tags firebreak:rollback-key and firebreak:rollback-from record the revision it is decided
+// from, so a retry puts the service on the same revision rather than one further back, and a
+// service already on it is already_in_place. A failed ECS deployment is a non-retryable Failed error.
 func (a *Activities) RollbackECSService(ctx context.Context, in ECSRollbackInput) (ECSRollbackOutput, error) {
 	if err := in.validate(); err != nil {
 		return ECSRollbackOutput{}, err
@@ -113,14 +116,22 @@ func (a *Activities) RollbackECSService(ctx context.Context, in ECSRollbackInput
 		p = recordedRollback(svc.Tags, in.IdempotencyKey, current)
 	}
 	if p.To == "" {
-		to, err := a.rollbackTarget(ctx, in, current)
+		// The origin goes on the service's tags while the target is looked up: a retry takes
+		// the origin from the tags and finds the same target from it.
+		from := cmp.Or(p.From, current)
+		tagged := make(chan struct{})
+		go func() {
+			defer close(tagged)
+			a.tagRollback(ctx, log, svc, in.IdempotencyKey, from)
+		}()
+		to, err := a.rollbackTarget(ctx, in, from)
+		<-tagged
 		if err != nil {
 			return ECSRollbackOutput{}, err
 		}
-		p = ecsProgress{From: current, To: to}
+		p = ecsProgress{From: from, To: to}
 		// The attempt's first heartbeat is sent at once, before the change.
 		activity.RecordHeartbeat(ctx, p)
-		a.tagRollback(ctx, log, svc, in.IdempotencyKey, p)
 	}
 
 	out := ECSRollbackOutput{From: shortTaskDefinition(p.From), To: shortTaskDefinition(p.To)}
@@ -144,7 +155,8 @@ func (a *Activities) RollbackECSService(ctx context.Context, in ECSRollbackInput
 	return out, a.waitStable(ctx, in, p, out)
 }
 
-// recordedRollback returns the rollback the service's tags record for the key, if any.
+// recordedRollback returns the rollback the service's tags record for the key, if any: its
+// origin, and its target when an earlier version of the step tagged that too.
 func recordedRollback(tags []ecstypes.Tag, key, current string) ecsProgress {
 	var gotKey, from, to string
 	for _, t := range tags {
@@ -157,13 +169,20 @@ func recordedRollback(tags []ecstypes.Tag, key, current string) ecsProgress {
 			to = awssdk.ToString(t.Value)
 		}
 	}
-	if gotKey != key || !taskDefPattern.MatchString(to) {
+	if gotKey != key {
 		return ecsProgress{}
 	}
+	p := ecsProgress{From: from, To: to}
 	if !taskDefPattern.MatchString(from) {
-		from = current
+		p.From = ""
 	}
-	return ecsProgress{From: from, To: to}
+	if !taskDefPattern.MatchString(to) {
+		p.To = ""
+	}
+	if p.To != "" {
+		p.From = cmp.Or(p.From, current)
+	}
+	return p
 }
 
 // sameTaskDefinition reports whether two task definitions, as ARN or family:revision, are the
@@ -242,16 +261,15 @@ func (a *Activities) rollbackTarget(ctx context.Context, in ECSRollbackInput, cu
 	return best, nil
 }
 
-// tagRollback records the step's target on the service. A service that cannot be tagged (an
-// old ARN format, or no ecs:TagResource permission) is rolled back all the same; then only
-// the heartbeat records the target.
-func (a *Activities) tagRollback(ctx context.Context, log *slog.Logger, svc *ecstypes.Service, key string, p ecsProgress) {
+// tagRollback records the step's key and origin on the service. A service that cannot be
+// tagged (an old ARN format, or no ecs:TagResource permission) is rolled back all the same;
+// then only the heartbeat records the target.
+func (a *Activities) tagRollback(ctx context.Context, log *slog.Logger, svc *ecstypes.Service, key, from string) {
 	_, err := a.ecs.TagResource(ctx, &ecs.TagResourceInput{
 		ResourceArn: svc.ServiceArn,
 		Tags: []ecstypes.Tag{
 			{Key: awssdk.String(tagRollbackKey), Value: awssdk.String(key)},
-			{Key: awssdk.String(tagRollbackFrom), Value: awssdk.String(shortTaskDefinition(p.From))},
-			{Key: awssdk.String(tagRollbackTo), Value: awssdk.String(shortTaskDefinition(p.To))},
+			{Key: awssdk.String(tagRollbackFrom), Value: awssdk.String(shortTaskDefinition(from))},
 		},
 	})
 	if err != nil {

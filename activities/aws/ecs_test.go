@@ -187,7 +187,6 @@ func TestRollbackECSService(t *testing.T) {
 				// The idempotency key reached the service's tags.
 				require.Equal(t, testKey, tags[tagRollbackKey])
 				require.Equal(t, tt.want.From, tags[tagRollbackFrom])
-				require.Equal(t, tt.want.To, tags[tagRollbackTo])
 			}
 		})
 	}
@@ -262,4 +261,30 @@ func TestRollbackECSServiceFailedRollout(t *testing.T) {
 	requireError(t, errorWant{errType: ErrFailed, nonRetryable: true, contains: "deployment failed: ECS deployment circuit breaker"}, err)
 	require.NotContains(t, err.Error(), "\x1b", "text from AWS is cleaned")
 	require.True(t, fake.updated)
+}
+
+func TestRecordedRollbackReadsTheServicesTags(t *testing.T) {
+	tag := func(k, v string) ecstypes.Tag { return ecstypes.Tag{Key: awssdk.String(k), Value: awssdk.String(v)} }
+	tests := []struct {
+		name string
+		tags []ecstypes.Tag
+		want ecsProgress
+	}{
+		{"no tags", nil, ecsProgress{}},
+		{"another step's key", []ecstypes.Tag{tag(tagRollbackKey, "other"), tag(tagRollbackFrom, "checkout:3")}, ecsProgress{}},
+		{"the origin: the target is found again from it",
+			[]ecstypes.Tag{tag(tagRollbackKey, testKey), tag(tagRollbackFrom, "checkout:3")}, ecsProgress{From: "checkout:3"}},
+		{"origin and target, as versions before 2026-12-02 tagged",
+			[]ecstypes.Tag{tag(tagRollbackKey, testKey), tag(tagRollbackFrom, "checkout:3"), tag(tagRollbackTo, "checkout:2")},
+			ecsProgress{From: "checkout:3", To: "checkout:2"}},
+		{"a target without a usable origin starts from the current revision",
+			[]ecstypes.Tag{tag(tagRollbackKey, testKey), tag(tagRollbackFrom, "junk"), tag(tagRollbackTo, "checkout:2")},
+			ecsProgress{From: "checkout:2", To: "checkout:2"}},
+		{"a malformed origin is ignored", []ecstypes.Tag{tag(tagRollbackKey, testKey), tag(tagRollbackFrom, "checkout")}, ecsProgress{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			require.Equal(t, tt.want, recordedRollback(tt.tags, testKey, "checkout:2"))
+		})
+	}
 }
