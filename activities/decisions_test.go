@@ -22,7 +22,7 @@ var everyone = []string{"ana", "dewi", "giulia", "kenji", "lena", "marco", "priy
 
 // decisionActivities returns activities that decide with bundle (the built-in policies when nil)
 // over the example configuration, on a Wednesday morning in working hours.
-func decisionActivities(t *testing.T, bundle *policies.Bundle) *activities.Activities {
+func decisionActivities(t testing.TB, bundle *policies.Bundle) *activities.Activities {
 	t.Helper()
 	if bundle == nil {
 		var err error
@@ -202,4 +202,16 @@ decision := {
 	require.Contains(t, plan.Reasons, "engagement policy named no ladder-end targets: paging the last tier and the commander team")
 	require.Equal(t, [][]incident.Target{{{Team: "payments"}}, {{Team: "payments"}, {Team: "platform"}}}, plan.Tiers,
 		"the fallback does not change the tiers")
+}
+
+// BenchmarkDecideEngagement measures the decision the first page waits for: the engagement,
+// escalation, targets, confirmation and communication policies over the example configuration.
+func BenchmarkDecideEngagement(b *testing.B) {
+	a := decisionActivities(b, nil)
+	req := activities.EngagementRequest{Service: "checkout", Type: "outage", Severity: incident.Sev1, Source: "alertmanager"}
+	for b.Loop() {
+		if _, err := a.DecideEngagement(context.Background(), req); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
