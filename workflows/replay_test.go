@@ -15,7 +15,9 @@ import (
 // `go test ./test/e2e -record`), so that a change to workflow code that would break running
 // incidents fails here. Such a change needs workflow.GetVersion. The v0-*.json histories were
 // recorded before the hardened paging core and replay on package legacy; the others on today's
-// code.
+// code. escalation.json was recorded before key events went to the channel and the tracking
+// record and is no longer re-recorded, so that shape stays guarded; TestEscalationOnTheRealServer
+// now records escalation-channel.json.
 func TestReplayRecordedHistories(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "histories", "*.json"))
 	require.NoError(t, err)

@@ -159,7 +159,7 @@ func TestEscalationOnTheRealServer(t *testing.T) {
 		"(level 3 of 3)", "(level 3 of 3)", "(level 3 of 3)",
 		"(level 1 of 3)",
 	}, levels, "one page per on-call person of each level's teams")
-	fb.recordHistory("search-2", "escalation")
+	fb.recordHistory("search-2", "escalation-channel")
 }
 
 func TestMissedDeadlineFiresOnceAfterRestart(t *testing.T) {
