@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/firebreak-dev/firebreak/incident"
+	"github.com/firebreak-dev/firebreak/internal/workflowquery"
 	"github.com/firebreak-dev/firebreak/workflows"
 )
 
@@ -181,7 +182,7 @@ func (c *Client) Update(ctx context.Context, key, name string, arg any, wait tim
 func (c *Client) State(ctx context.Context, key string, wait time.Duration) (workflows.State, error) {
 	queryCtx, cancel := withWait(ctx, wait)
 	defer cancel()
-	resp, err := c.Temporal.QueryWorkflow(queryCtx, workflows.WorkflowID(key), "", workflows.QueryState)
+	resp, err := workflowquery.Ask(queryCtx, c.Temporal, c.namespace(), workflows.WorkflowID(key), "", workflows.QueryState)
 	if errors.As(err, new(*serviceerror.NotFound)) {
 		// A closed incident still answers through a worker; not found means not there.
 		return workflows.State{}, describe(key, "show", err)

@@ -14,6 +14,7 @@ import (
 	"github.com/firebreak-dev/firebreak/activities/notify/sms"
 	"github.com/firebreak-dev/firebreak/incident"
 	"github.com/firebreak-dev/firebreak/internal/config"
+	"github.com/firebreak-dev/firebreak/internal/workflowquery"
 	"github.com/firebreak-dev/firebreak/schedule"
 	"github.com/firebreak-dev/firebreak/workflows"
 )
@@ -30,7 +31,8 @@ type OverrideSource interface {
 // ScheduleOverrides reads the overrides of schedules from their workflows, through the
 // overrides query.
 type ScheduleOverrides struct {
-	Temporal client.Client
+	Temporal  client.Client
+	Namespace string
 	// Timeout bounds one query; zero means DefaultOverridesTimeout.
 	Timeout time.Duration
 }
@@ -44,7 +46,7 @@ func (s ScheduleOverrides) Overrides(ctx context.Context, id string) ([]workflow
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	resp, err := s.Temporal.QueryWorkflow(ctx, workflows.ScheduleWorkflowID(id), "", workflows.QueryOverrides)
+	resp, err := workflowquery.Ask(ctx, s.Temporal, s.Namespace, workflows.ScheduleWorkflowID(id), "", workflows.QueryOverrides)
 	if errors.As(err, new(*serviceerror.NotFound)) {
 		return nil, nil
 	}
@@ -222,7 +224,7 @@ func KnownOverrides(cfg *config.Config, overrides []workflows.ScheduleOverride, 
 func newDirectory(s Settings) Directory {
 	d := Directory{Config: s.Config, Logger: s.Logger}
 	if s.Temporal != nil {
-		d.Overrides = ScheduleOverrides{Temporal: s.Temporal}
+		d.Overrides = ScheduleOverrides{Temporal: s.Temporal, Namespace: s.Namespace}
 	}
 	return d
 }

@@ -54,7 +54,7 @@ func (o *scheduleOptions) now() time.Time {
 // overrides returns the overrides of a schedule's workflow whose person the configuration knows,
 // warning on standard error of each it ignores, as the worker does.
 func (o *scheduleOptions) overrides(ctx context.Context, c *starter.Client, cfg *config.Config, id string) ([]workflows.ScheduleOverride, error) {
-	all, err := worker.ScheduleOverrides{Temporal: c.Temporal, Timeout: o.Wait}.Overrides(ctx, id)
+	all, err := worker.ScheduleOverrides{Temporal: c.Temporal, Namespace: c.Namespace, Timeout: o.Wait}.Overrides(ctx, id)
 	if err != nil {
 		if timedOutErr(err) {
 			return nil, fmt.Errorf("read the overrides of schedule %s: no worker answered within %s", id, o.Wait)

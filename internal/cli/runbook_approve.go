@@ -61,14 +61,14 @@ func runbookVoteRun(ctx context.Context, opts *runbookVoteOptions) error {
 	if err != nil {
 		return err
 	}
-	ref, err := findRun(ctx, sc.Temporal, opts.Key, opts.Run, opts.Wait)
+	ref, err := findRun(ctx, sc, opts.Key, opts.Run, opts.Wait)
 	if err != nil {
 		return err
 	}
 	step := opts.Step
 	if step == "" {
 		var status workflows.RunbookStatus
-		if err := query(ctx, sc.Temporal, ref.WorkflowID, workflows.QueryRunbookStatus, opts.Wait, &status); err != nil {
+		if err := query(ctx, sc, ref.WorkflowID, workflows.QueryRunbookStatus, opts.Wait, &status); err != nil {
 			return err
 		}
 		for _, st := range status.Steps {

@@ -116,7 +116,7 @@ func runbookPlanRun(ctx context.Context, opts *runbookPlanOptions) error {
 		return err
 	}
 	var runs []workflows.RunbookRunRef
-	if err := query(ctx, sc.Temporal, workflows.WorkflowID(opts.Key), workflows.QueryRunbookRuns, opts.Wait, &runs); err != nil {
+	if err := query(ctx, sc, workflows.WorkflowID(opts.Key), workflows.QueryRunbookRuns, opts.Wait, &runs); err != nil {
 		return err
 	}
 	inc := runbook.Incident{Key: state.Key, Service: state.Service, Type: state.Type, Severity: state.Severity, Title: state.Title, Labels: state.Labels}

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"go.temporal.io/sdk/client"
 
+	"github.com/firebreak-dev/firebreak/internal/workflowquery"
 	"github.com/firebreak-dev/firebreak/starter"
 	"github.com/firebreak-dev/firebreak/workflows"
 )
@@ -63,10 +63,10 @@ func newCmdRunbookStatus(f *Factory, runF func(context.Context, *runbookStatusOp
 }
 
 // query asks a workflow's query and decodes its answer, waiting at most wait.
-func query(ctx context.Context, c client.Client, workflowID, name string, wait time.Duration, out any) error {
+func query(ctx context.Context, sc *starter.Client, workflowID, name string, wait time.Duration, out any) error {
 	qctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
-	v, err := c.QueryWorkflow(qctx, workflowID, "", name)
+	v, err := workflowquery.Ask(qctx, sc.Temporal, sc.Namespace, workflowID, "", name)
 	if err != nil {
 		if qctx.Err() != nil && ctx.Err() == nil {
 			return fmt.Errorf("query %s: no worker answered within %s; is a worker running?", workflowID, wait)
@@ -77,9 +77,9 @@ func query(ctx context.Context, c client.Client, workflowID, name string, wait t
 }
 
 // findRun returns the reference of a run of the incident.
-func findRun(ctx context.Context, c client.Client, key string, n int, wait time.Duration) (workflows.RunbookRunRef, error) {
+func findRun(ctx context.Context, sc *starter.Client, key string, n int, wait time.Duration) (workflows.RunbookRunRef, error) {
 	var runs []workflows.RunbookRunRef
-	if err := query(ctx, c, workflows.WorkflowID(key), workflows.QueryRunbookRuns, wait, &runs); err != nil {
+	if err := query(ctx, sc, workflows.WorkflowID(key), workflows.QueryRunbookRuns, wait, &runs); err != nil {
 		return workflows.RunbookRunRef{}, err
 	}
 	return runbookRunID(runs, key, n)
@@ -91,12 +91,12 @@ func runbookStatusRun(ctx context.Context, opts *runbookStatusOptions) error {
 	if err != nil {
 		return err
 	}
-	ref, err := findRun(ctx, sc.Temporal, opts.Key, opts.Run, opts.Wait)
+	ref, err := findRun(ctx, sc, opts.Key, opts.Run, opts.Wait)
 	if err != nil {
 		return err
 	}
 	var status workflows.RunbookStatus
-	if err := query(ctx, sc.Temporal, ref.WorkflowID, workflows.QueryRunbookStatus, opts.Wait, &status); err != nil {
+	if err := query(ctx, sc, ref.WorkflowID, workflows.QueryRunbookStatus, opts.Wait, &status); err != nil {
 		return err
 	}
 	if opts.Output == "json" {

@@ -75,18 +75,25 @@ func newWebhooks(t *testing.T, change func(*Options)) *webhooks {
 	return w
 }
 
-// accept makes every signal-with-start succeed and returns what each one carried.
+// accept makes every start of an incident and every signal to one succeed, and returns what
+// each carried: signals holds the alerts of both, options and inputs those of the starts.
 func (w *webhooks) accept() *started {
 	s := &started{}
-	w.temporal.On("SignalWithStartWorkflow", mock.Anything, mock.Anything, workflows.SignalAlerts, mock.Anything,
-		mock.Anything, workflows.IncidentWorkflowName, mock.Anything).
+	onStart(w.temporal, "").
 		Run(func(args mock.Arguments) {
 			s.mu.Lock()
 			defer s.mu.Unlock()
-			s.signals = append(s.signals, args.Get(3).(workflows.AlertBatch))
-			s.options = append(s.options, args.Get(4).(client.StartWorkflowOptions))
-			s.inputs = append(s.inputs, args.Get(6).(workflows.IncidentInput))
+			in := startedInput(args)
+			s.signals = append(s.signals, in.Pending[0])
+			s.options = append(s.options, startedOptions(args))
+			s.inputs = append(s.inputs, in)
 		}).Return(nil, nil)
+	w.temporal.On("SignalWorkflow", mock.Anything, mock.Anything, "", workflows.SignalAlerts, mock.Anything).
+		Run(func(args mock.Arguments) {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			s.signals = append(s.signals, args.Get(4).(workflows.AlertBatch))
+		}).Return(nil)
 	return s
 }
 
@@ -203,8 +210,7 @@ func TestSignedRequestIsAcceptedOnce(t *testing.T) {
 
 func TestSignedRequestNotStoredMayBeSentAgain(t *testing.T) {
 	w := newWebhooks(t, nil)
-	w.temporal.On("SignalWithStartWorkflow", mock.Anything, mock.Anything, workflows.SignalAlerts, mock.Anything,
-		mock.Anything, workflows.IncidentWorkflowName, mock.Anything).
+	onStart(w.temporal, "").
 		Return(nil, serviceerror.NewUnavailable("dial tcp 10.1.2.3:7233: connect: connection refused")).Once()
 	got := w.accept()
 	body := []byte(genericBody)
@@ -332,18 +338,19 @@ func TestHandlerStoresHostilePayloadsWithinLimits(t *testing.T) {
 			}
 
 			stored := 0
-			for i := range got.signals {
-				stored += len(got.signals[i].Alerts)
-				signalBytes, inputBytes := encodedLen(got.signals[i]), encodedLen(got.inputs[i])
-				require.Less(t, signalBytes, maxSignalBytes+64<<10, "a signal stays far below Temporal's 2 MB")
-				require.Less(t, inputBytes, 64<<10, "the start input stays far below Temporal's 2 MB")
-				require.LessOrEqual(t, encodedLen(got.options[i].StaticSummary), maxSummaryEncoded)
-				require.Less(t, encodedLen(got.options[i].Memo), 8<<10)
-				require.Less(t, len(got.options[i].StaticDetails), 2<<10)
-				for _, a := range got.signals[i].Alerts {
+			for _, signal := range got.signals {
+				stored += len(signal.Alerts)
+				require.Less(t, encodedLen(signal), maxSignalBytes+64<<10, "a signal stays far below Temporal's 2 MB")
+				for _, a := range signal.Alerts {
 					require.LessOrEqual(t, len(a.Fingerprint), maxIncidentKeyBytes)
 					require.LessOrEqual(t, len(a.GroupKey), maxIncidentKeyBytes)
 				}
+			}
+			for i, in := range got.inputs {
+				require.Less(t, encodedLen(in), maxSignalBytes+64<<10, "the start input, which carries the first alerts, stays far below Temporal's 2 MB")
+				require.LessOrEqual(t, encodedLen(got.options[i].StaticSummary), maxSummaryEncoded)
+				require.Less(t, encodedLen(got.options[i].Memo), 8<<10)
+				require.Less(t, len(got.options[i].StaticDetails), 2<<10)
 			}
 			require.Equal(t, c.accepted, stored, "every accepted alert reached Temporal")
 		})
@@ -363,7 +370,7 @@ func TestHandlerErrorsNameNoInternals(t *testing.T) {
 		{
 			name: "temporal refuses",
 			setup: func(w *webhooks) {
-				w.temporal.On("SignalWithStartWorkflow", mock.Anything, mock.Anything, mock.Anything, mock.Anything, mock.Anything, mock.Anything, mock.Anything).
+				onStart(w.temporal, "").
 					Return(nil, serviceerror.NewInvalidArgument("Blob data size exceeds limit."))
 			},
 			path: "/v1/alerts/generic", header: withBearer(testGenericToken, "application/json"), body: genericBody,

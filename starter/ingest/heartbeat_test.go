@@ -146,11 +146,12 @@ func TestIntakeRoutesAndSubmitsOneAlert(t *testing.T) {
 		{
 			name: "a firing alert starts or feeds its incident", alert: firing, want: id,
 			expect: func(c *mocks.Client) {
-				c.On("SignalWithStartWorkflow", mock.Anything, id, workflows.SignalAlerts,
-					mock.MatchedBy(func(b workflows.AlertBatch) bool {
-						return len(b.Alerts) == 1 && b.Routing.Service == "search" && b.Routing.Title == "Heartbeat watchdog missed" &&
-							b.Routing.Impact.CustomersAffected == "none"
-					}), mock.Anything, workflows.IncidentWorkflowName, mock.Anything).Return(nil, nil).Once()
+				c.On("ExecuteWorkflow", mock.Anything, startOptionsOf(id), workflows.IncidentWorkflowName,
+					mock.MatchedBy(func(in workflows.IncidentInput) bool {
+						b := in.Pending[0]
+						return len(in.Pending) == 1 && len(b.Alerts) == 1 && b.Routing.Service == "search" &&
+							b.Routing.Title == "Heartbeat watchdog missed" && b.Routing.Impact.CustomersAffected == "none"
+					})).Return(nil, nil).Once()
 			},
 		},
 		{
@@ -163,8 +164,7 @@ func TestIntakeRoutesAndSubmitsOneAlert(t *testing.T) {
 		{
 			name: "temporal unavailable", alert: firing, err: "connection refused",
 			expect: func(c *mocks.Client) {
-				c.On("SignalWithStartWorkflow", mock.Anything, id, workflows.SignalAlerts, mock.Anything, mock.Anything,
-					workflows.IncidentWorkflowName, mock.Anything).Return(nil, errors.New("connection refused")).Once()
+				onStart(c, id).Return(nil, errors.New("connection refused")).Once()
 			},
 		},
 	}

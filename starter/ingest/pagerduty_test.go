@@ -100,12 +100,11 @@ func event(key, action, dedup string) []byte {
 		key, action, dedup)
 }
 
-// expectStart expects one signal-with-start of the incident of group and returns what it got.
+// expectStart expects one start of the incident of group and returns what it got.
 func (p *pdHandler) expectStart(group string) *workflows.IncidentInput {
 	var got workflows.IncidentInput
-	p.temporal.On("SignalWithStartWorkflow", mock.Anything, workflows.WorkflowID(GroupKey(group)), workflows.SignalAlerts,
-		mock.Anything, mock.Anything, workflows.IncidentWorkflowName, mock.Anything).
-		Run(func(args mock.Arguments) { got = args.Get(6).(workflows.IncidentInput) }).Return(nil, nil).Once()
+	onStart(p.temporal, workflows.WorkflowID(GroupKey(group))).
+		Run(func(args mock.Arguments) { got = startedInput(args) }).Return(nil, nil).Once()
 	return &got
 }
 
@@ -140,7 +139,7 @@ func TestEnqueueRefusesBadEvents(t *testing.T) {
 			require.Equal(t, c.status, status)
 			require.Empty(t, retry)
 			require.Equal(t, PagerDutyAnswer{Status: "invalid event", Message: c.message, Errors: c.errors}, answer)
-			p.temporal.AssertNotCalled(t, "SignalWithStartWorkflow")
+			p.temporal.AssertNotCalled(t, "ExecuteWorkflow")
 			p.temporal.AssertNotCalled(t, "SignalWorkflow")
 		})
 	}
@@ -170,9 +169,8 @@ func TestEnqueueTriggersAndKeysMatchWithinARoutingKey(t *testing.T) {
 func TestEnqueueMakesUpADedupKey(t *testing.T) {
 	p := newPDHandler(t, 0)
 	var ids []string
-	p.temporal.On("SignalWithStartWorkflow", mock.Anything, mock.Anything, workflows.SignalAlerts, mock.Anything, mock.Anything,
-		workflows.IncidentWorkflowName, mock.Anything).
-		Run(func(args mock.Arguments) { ids = append(ids, args.String(1)) }).Return(nil, nil).Twice()
+	onStart(p.temporal, "").
+		Run(func(args mock.Arguments) { ids = append(ids, startedOptions(args).ID) }).Return(nil, nil).Twice()
 	var keys []string
 	for range 2 {
 		status, _, answer := p.enqueue(t, pdFixture(t, "trigger_without_dedup_key.json"))
@@ -208,15 +206,14 @@ func TestEnqueueAcknowledgeAndResolveOnlySignal(t *testing.T) {
 			require.Equal(t, c.status, got.Alerts[0].Status)
 			require.Equal(t, "pagerduty/prometheus", got.Alerts[0].Sender)
 			require.True(t, got.Routing.ResolveWithAlerts)
-			p.temporal.AssertNotCalled(t, "SignalWithStartWorkflow")
+			p.temporal.AssertNotCalled(t, "ExecuteWorkflow")
 		})
 	}
 }
 
 func TestEnqueueThrottlesEachRoutingKey(t *testing.T) {
 	p := newPDHandler(t, 2)
-	p.temporal.On("SignalWithStartWorkflow", mock.Anything, mock.Anything, workflows.SignalAlerts, mock.Anything, mock.Anything,
-		workflows.IncidentWorkflowName, mock.Anything).Return(nil, nil)
+	onStart(p.temporal, "").Return(nil, nil)
 	for i := range 2 {
 		status, _, _ := p.enqueue(t, event(prometheusKey, "trigger", fmt.Sprint(i)))
 		require.Equal(t, http.StatusAccepted, status)
@@ -236,8 +233,7 @@ func TestEnqueueThrottlesEachRoutingKey(t *testing.T) {
 
 func TestEnqueueAnswers503OnlyWhenTemporalIsUnavailable(t *testing.T) {
 	p := newPDHandler(t, 0)
-	p.temporal.On("SignalWithStartWorkflow", mock.Anything, mock.Anything, workflows.SignalAlerts, mock.Anything, mock.Anything,
-		workflows.IncidentWorkflowName, mock.Anything).Return(nil, errors.New("dial tcp 10.0.0.7:7233: connection refused")).Once()
+	onStart(p.temporal, "").Return(nil, errors.New("dial tcp 10.0.0.7:7233: connection refused")).Once()
 	status, retry, answer := p.enqueue(t, event(prometheusKey, "trigger", "d"))
 	require.Equal(t, http.StatusServiceUnavailable, status)
 	require.Equal(t, "5", retry)

@@ -11,6 +11,8 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
+	lru "github.com/hashicorp/golang-lru/v2"
+
 	"github.com/firebreak-dev/firebreak/incident"
 	"github.com/firebreak-dev/firebreak/workflows"
 )
@@ -33,7 +35,14 @@ type Submitter struct {
 
 	mu     sync.Mutex
 	groups map[string]*group
+
+	runningOnce  sync.Once
+	knownRunning *lru.Cache[string, struct{}]
 }
+
+// maxKnownRunning bounds the groups remembered as having a running incident; a group forgotten
+// costs one start attempt that finds its incident running.
+const maxKnownRunning = 10_000
 
 // group is one incident's queue of batches; sending is true while a goroutine drains it.
 type group struct {
@@ -141,8 +150,13 @@ func (s *Submitter) drain(key string, g *group) {
 	}
 }
 
-// send delivers one batch: signal-with-start when an alert may open the incident, a plain signal
-// otherwise. Every text that reaches Temporal is bounded (see limits.go).
+// send delivers one batch. Alerts that may not open an incident go in a plain signal. Alerts that
+// may open one go in a signal when their group's incident is known to be running, and otherwise
+// in the input of a new incident, started eagerly: when this process runs a worker for incidents,
+// the server hands the new incident's first workflow task back in the start's answer, so the
+// first page does not wait behind other incidents' work in the task queue. An incident that is
+// already running takes the alerts as a signal instead; one that closed meanwhile is started.
+// Every text that reaches Temporal is bounded (see limits.go).
 func (s *Submitter) send(b *batch) error {
 	timeout := s.SendTimeout
 	if timeout <= 0 {
@@ -151,37 +165,92 @@ func (s *Submitter) send(b *batch) error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	signal := workflows.AlertBatch{Alerts: b.alerts, Routing: b.route.Routing}
-	id := workflows.WorkflowID(b.key)
 	if !b.open {
-		err := s.Temporal.SignalWorkflow(ctx, id, "", workflows.SignalAlerts, signal)
-		var notFound *serviceerror.NotFound
-		if errors.As(err, &notFound) {
+		err := s.signal(ctx, b.key, signal)
+		if isNotFound(err) {
 			return ErrNoIncident
 		}
-		if err != nil {
-			return fmt.Errorf("signal incident %s: %w", b.key, err)
-		}
-		return nil
+		return err
 	}
+	if s.running().Contains(b.key) {
+		err := s.signal(ctx, b.key, signal)
+		if !isNotFound(err) {
+			return err
+		}
+		s.running().Remove(b.key)
+	}
+	for range maxStartAttempts {
+		err := s.start(ctx, b, signal)
+		var started *serviceerror.WorkflowExecutionAlreadyStarted
+		if !errors.As(err, &started) {
+			return err
+		}
+		if err := s.signal(ctx, b.key, signal); !isNotFound(err) {
+			return err
+		}
+	}
+	return fmt.Errorf("alert group %q: its incident closed while the alerts were delivered, %d times; try again", incident.Truncate(b.route.Routing.Group, 64), maxStartAttempts)
+}
+
+// maxStartAttempts bounds the start, signal, start... sequence of one batch whose incident keeps
+// closing between the start (already running) and the signal (not found).
+const maxStartAttempts = 3
+
+// signal delivers alerts to the group's running incident and remembers it as running.
+func (s *Submitter) signal(ctx context.Context, key string, signal workflows.AlertBatch) error {
+	err := s.Temporal.SignalWorkflow(ctx, workflows.WorkflowID(key), "", workflows.SignalAlerts, signal)
+	if err != nil {
+		if isNotFound(err) {
+			return err
+		}
+		return fmt.Errorf("signal incident %s: %w", key, err)
+	}
+	s.running().Add(key, struct{}{})
+	return nil
+}
+
+// start starts the group's incident with the alerts in its input, unless one is running.
+func (s *Submitter) start(ctx context.Context, b *batch, signal workflows.AlertBatch) error {
 	routing := b.route.Routing
 	in := workflows.IncidentInput{
 		Key: b.key, Source: b.source, Service: routing.Service, Type: routing.Type,
-		Title: routing.Title, Labels: b.labels, Impact: routing.Impact,
+		Title: routing.Title, Labels: b.labels, Impact: routing.Impact, Pending: []workflows.AlertBatch{signal},
 	}
 	if err := in.Validate(); err != nil {
 		return fmt.Errorf("alert group %q: %w", incident.Truncate(routing.Group, 64), err)
 	}
-	_, err := s.Temporal.SignalWithStartWorkflow(ctx, id, workflows.SignalAlerts, signal, client.StartWorkflowOptions{
-		ID:                    id,
-		TaskQueue:             workflows.TaskQueue,
-		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		StaticSummary:         fitText(routing.Title, maxSummaryEncoded),
-		StaticDetails:         fmt.Sprintf("Alert group `%s`, service **%s**.", incident.Truncate(routing.Group, maxDetailsGroupBytes), routing.Service),
-		Memo:                  map[string]any{"title": routing.Title},
-		TypedSearchAttributes: workflows.StartSearchAttributes(routing.Service, routing.Type),
+	id := workflows.WorkflowID(b.key)
+	_, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                                       id,
+		TaskQueue:                                workflows.TaskQueue,
+		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		WorkflowIDConflictPolicy:                 enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		EnableEagerStart:                         true,
+		StaticSummary:                            fitText(routing.Title, maxSummaryEncoded),
+		StaticDetails:                            fmt.Sprintf("Alert group `%s`, service **%s**.", incident.Truncate(routing.Group, maxDetailsGroupBytes), routing.Service),
+		Memo:                                     map[string]any{"title": routing.Title},
+		TypedSearchAttributes:                    workflows.StartSearchAttributes(routing.Service, routing.Type),
 	}, workflows.IncidentWorkflowName, in)
-	if err != nil {
-		return fmt.Errorf("signal-with-start incident %s: %w", b.key, err)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	switch {
+	case errors.As(err, &started):
+		return err
+	case err != nil:
+		return fmt.Errorf("start incident %s: %w", b.key, err)
 	}
+	s.running().Add(b.key, struct{}{})
 	return nil
+}
+
+// running returns the groups whose incident this submitter last found running.
+func (s *Submitter) running() *lru.Cache[string, struct{}] {
+	s.runningOnce.Do(func() { s.knownRunning, _ = lru.New[string, struct{}](maxKnownRunning) })
+	return s.knownRunning
+}
+
+// isNotFound reports whether err says the workflow does not exist or has closed.
+func isNotFound(err error) bool {
+	var notFound *serviceerror.NotFound
+	return errors.As(err, &notFound)
 }

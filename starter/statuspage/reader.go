@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/converter"
 
 	"github.com/firebreak-dev/firebreak/incident"
+	"github.com/firebreak-dev/firebreak/internal/workflowquery"
 	"github.com/firebreak-dev/firebreak/starter"
 	"github.com/firebreak-dev/firebreak/workflows"
 )
@@ -123,7 +124,7 @@ func (r *TemporalReader) List(ctx context.Context, which Which, since time.Time,
 
 // State asks the incident's workflow for its state.
 func (r *TemporalReader) State(ctx context.Context, key string) (incident.State, error) {
-	resp, err := r.Client.QueryWorkflow(ctx, workflows.WorkflowID(key), "", workflows.QueryState)
+	resp, err := workflowquery.Ask(ctx, r.Client, r.Namespace, workflows.WorkflowID(key), "", workflows.QueryState)
 	if err != nil {
 		return incident.State{}, fmt.Errorf("query incident %s: %w", key, err)
 	}
