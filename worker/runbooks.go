@@ -88,7 +88,10 @@ type RunbookSettings struct {
 // after Register. AWS actions use the default credential chain and GitHub actions the token in
 // GITHUB_TOKEN; when either is missing, those actions fail non-retryably at run time saying so,
 // and the worker still starts. Invalid runbooks stop it.
-func AddRunbooks(ctx context.Context, r sdkworker.Registry, acts *activities.Activities, s RunbookSettings) error {
+//
+// Runs start on the runbook task queue; the runbook workflow and its activities are registered on
+// the incidents' worker too, for runs started before they had a queue of their own.
+func AddRunbooks(ctx context.Context, w *Workers, acts *activities.Activities, s RunbookSettings) error {
 	logger := s.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -97,15 +100,19 @@ func AddRunbooks(ctx context.Context, r sdkworker.Registry, acts *activities.Act
 	if err != nil {
 		return err
 	}
-	r.RegisterWorkflowWithOptions(workflows.IncidentWithRunbooks(set), workflow.RegisterOptions{
+	w.Incidents.RegisterWorkflowWithOptions(workflows.IncidentWithRunbooks(set), workflow.RegisterOptions{
 		Name: workflows.IncidentWorkflowName, DisableAlreadyRegisteredCheck: true,
 	})
-	r.RegisterWorkflowWithOptions(workflows.Runbook, workflow.RegisterOptions{Name: workflows.RunbookWorkflowName})
-	r.RegisterActivity(&activities.RunbookActivities{
+	runbookActs := &activities.RunbookActivities{
 		Runbooks: set, Policies: acts.Policies, Directory: acts.Directory, Notifiers: acts.Notifiers,
-	})
-	for name, fn := range actionActivities(ctx, logger) {
-		r.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
+	}
+	actions := actionActivities(ctx, logger)
+	for _, r := range []sdkworker.Registry{w.Runbooks, w.Incidents} {
+		r.RegisterWorkflowWithOptions(workflows.Runbook, workflow.RegisterOptions{Name: workflows.RunbookWorkflowName})
+		r.RegisterActivity(runbookActs)
+		for name, fn := range actions {
+			r.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
+		}
 	}
 	return nil
 }

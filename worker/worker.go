@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -239,9 +240,38 @@ func newNotifiers(cfg *config.Config, console io.Writer) (map[string]notify.Noti
 	return notifiers, nil
 }
 
-// New returns a worker on the firebreak task queue with everything registered.
-func New(c client.Client, acts *activities.Activities) sdkworker.Worker {
-	w := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{
+// Workers are the SDK workers of one Firebreak worker process: Incidents polls the task queue of
+// incidents, heartbeats and schedules, Runbooks the task queue of runbook runs, each with its own
+// pollers and slots.
+type Workers struct {
+	Incidents sdkworker.Worker
+	Runbooks  sdkworker.Worker
+}
+
+// Start starts both workers; when the second fails to start, the first is stopped again.
+func (w *Workers) Start() error {
+	if err := w.Incidents.Start(); err != nil {
+		return err
+	}
+	if err := w.Runbooks.Start(); err != nil {
+		w.Incidents.Stop()
+		return err
+	}
+	return nil
+}
+
+// Stop drains both workers, letting running activities finish.
+func (w *Workers) Stop() {
+	var wg sync.WaitGroup
+	wg.Go(w.Runbooks.Stop)
+	w.Incidents.Stop()
+	wg.Wait()
+}
+
+// New returns the workers of the firebreak task queue, with everything but runbooks registered
+// (AddRunbooks), and of the runbook task queue, with nothing yet.
+func New(c client.Client, acts *activities.Activities) *Workers {
+	incidents := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{
 		// Give running activities time to finish when the worker drains.
 		WorkerStopTimeout: 10 * time.Second,
 		// Autoscaling polls the normal and the sticky queue with separate pollers. The default,
@@ -251,8 +281,13 @@ func New(c client.Client, acts *activities.Activities) sdkworker.Worker {
 		// workflow tasks, and so their first pages, until the storm ended.
 		WorkflowTaskPollerBehavior: sdkworker.NewPollerBehaviorAutoscaling(sdkworker.PollerBehaviorAutoscalingOptions{}),
 	})
-	Register(w, acts)
-	return w
+	Register(incidents, acts)
+	runbooks := sdkworker.New(c, workflows.RunbookTaskQueue, sdkworker.Options{
+		// A step may run for as long as its timeout allows (waiting for a service to settle);
+		// draining gives it as long as the incidents' activities.
+		WorkerStopTimeout: 10 * time.Second,
+	})
+	return &Workers{Incidents: incidents, Runbooks: runbooks}
 }
 
 // newEmail builds an email notifier: pages to the people's addresses, updates to the stakeholder

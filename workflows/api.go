@@ -14,8 +14,14 @@ import (
 	"github.com/firebreak-dev/firebreak/incident"
 )
 
-// TaskQueue is the task queue every Firebreak worker polls.
+// TaskQueue is the task queue of incidents, heartbeats and schedules, which every Firebreak worker
+// polls.
 const TaskQueue = "firebreak"
+
+// RunbookTaskQueue is the task queue of runbook runs and their steps. Every Firebreak worker polls
+// it too, with pollers and slots of its own, so that runbook work (a step may wait minutes for a
+// service to settle) never takes a slot or a poll a page needs.
+const RunbookTaskQueue = "firebreak-runbooks"
 
 // IncidentWorkflowName is the registered name of the incident workflow.
 const IncidentWorkflowName = "Incident"

@@ -25,6 +25,10 @@ const changeRunbooks = "runbooks"
 // told so and stops before its next step.
 const changeRunbookCarry = "runbook-runs-carried"
 
+// changeRunbookQueue is the change ID of runs started on RunbookTaskQueue; earlier runs ran on
+// TaskQueue, beside the incidents.
+const changeRunbookQueue = "runbook-task-queue"
+
 // maxCarriedRuns bounds the finished runs whose references a continue-as-new carries, beside
 // every run still in flight.
 const maxCarriedRuns = 20
@@ -208,9 +212,13 @@ func (r *incidentRun) startRunbook(ctx workflow.Context, by string, f activities
 	id := RunbookWorkflowID(r.state.Key, f.Runbook.Name, n)
 	ref := &RunbookRunRef{Run: n, Runbook: f.Runbook.Name, WorkflowID: id, Requester: by, State: RunRunning}
 	r.runbooks.runs = append(r.runbooks.runs, ref)
+	queue := TaskQueue
+	if workflow.GetVersion(ctx, changeRunbookQueue, workflow.DefaultVersion, 1) == 1 {
+		queue = RunbookTaskQueue
+	}
 	childCtx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 		WorkflowID:        id,
-		TaskQueue:         TaskQueue,
+		TaskQueue:         queue,
 		ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON,
 		StaticSummary:     fmt.Sprintf("runbook %s, run %d of incident %s", f.Runbook.Name, n, r.state.Key),
 	})

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
@@ -47,8 +48,9 @@ var (
 	taskDefPattern = regexp.MustCompile(`^(arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition/)?[A-Za-z0-9_-]{1,255}:\d{1,9}$`)
 )
 
-// ecsProgress is what RollbackECSService records in its heartbeat: the task definitions it
-// moves the service from and to, decided once per step.
+// ecsProgress is what RollbackECSService records in its heartbeats: the task definition it moves
+// the service from, decided once per step (the attempt's first heartbeat holds only that), and
+// then the one it moves it to.
 type ecsProgress struct {
 	From string `json:"from"`
 	To   string `json:"to"`
@@ -91,10 +93,10 @@ func splitTaskDefinition(s string) (family string, revision int, ok bool) {
 // RollbackECSService puts an ECS service on an earlier task definition: the one named, or the
 // newest ACTIVE revision of its current family older than its current one, and unless in.Wait
 // is false waits, heartbeating, until the service is stable (one deployment, all desired tasks
-// running). The target is decided once per step: the heartbeat records it, and the service's
-// tags firebreak:rollback-key and firebreak:rollback-from record the revision it is decided
-// from, so a retry puts the service on the same revision rather than one further back, and a
-// service already on it is already_in_place. A failed ECS deployment is a non-retryable Failed
+// running). The target is decided once per step: the attempt's first heartbeat and the service's
+// tags firebreak:rollback-key and firebreak:rollback-from record the revision it is decided from
+// before the change, so a retry puts the service on the same revision rather than one further
+// back, and a service already on it is already_in_place. A failed ECS deployment is a non-retryable Failed
 // error.
 func (a *Activities) RollbackECSService(ctx context.Context, in ECSRollbackInput) (ECSRollbackOutput, error) {
 	if err := in.validate(); err != nil {
@@ -114,25 +116,26 @@ func (a *Activities) RollbackECSService(ctx context.Context, in ECSRollbackInput
 		}
 	}
 	if p.To == "" {
-		p = recordedRollback(svc.Tags, in.IdempotencyKey, current)
+		if tagged := recordedRollback(svc.Tags, in.IdempotencyKey, current); tagged.To != "" {
+			p = tagged
+		} else {
+			p.From = cmp.Or(p.From, tagged.From)
+		}
 	}
 	if p.To == "" {
-		// The origin goes on the service's tags while the target is looked up: a retry takes
-		// the origin from the tags and finds the same target from it.
+		// The origin goes into the attempt's first heartbeat (sent at once) and on the service's
+		// tags while the target is looked up, all before the change: a retry takes the origin
+		// from either and finds the same target from it.
 		from := cmp.Or(p.From, current)
-		tagged := make(chan struct{})
-		go func() {
-			defer close(tagged)
-			a.tagRollback(ctx, log, svc, in.IdempotencyKey, from)
-		}()
+		var recorded sync.WaitGroup
+		recorded.Go(func() { activity.RecordHeartbeat(ctx, ecsProgress{From: from}) })
+		recorded.Go(func() { a.tagRollback(ctx, log, svc, in.IdempotencyKey, from) })
 		to, err := a.rollbackTarget(ctx, in, from)
-		<-tagged
+		recorded.Wait()
 		if err != nil {
 			return ECSRollbackOutput{}, err
 		}
 		p = ecsProgress{From: from, To: to}
-		// The attempt's first heartbeat is sent at once, before the change.
-		activity.RecordHeartbeat(ctx, p)
 	}
 
 	out := ECSRollbackOutput{From: shortTaskDefinition(p.From), To: shortTaskDefinition(p.To)}
@@ -264,7 +267,7 @@ func (a *Activities) rollbackTarget(ctx context.Context, in ECSRollbackInput, cu
 
 // tagRollback records the step's key and origin on the service. A service that cannot be
 // tagged (an old ARN format, or no ecs:TagResource permission) is rolled back all the same;
-// then only the heartbeat records the target.
+// then only the heartbeat records the origin.
 func (a *Activities) tagRollback(ctx context.Context, log *slog.Logger, svc *ecstypes.Service, key, from string) {
 	_, err := a.ecs.TagResource(ctx, &ecs.TagResourceInput{
 		ResourceArn: svc.ServiceArn,

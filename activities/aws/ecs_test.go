@@ -122,6 +122,11 @@ func TestRollbackECSService(t *testing.T) {
 			want:      ECSRollbackOutput{From: "checkout:3", To: "checkout:1"}, wantOn: "checkout:1",
 		},
 		{
+			name: "an attempt finds the target from the origin its predecessor recorded", current: "checkout:2", desired: 1,
+			heartbeat: &ecsProgress{From: arn("checkout:3")},
+			want:      ECSRollbackOutput{From: "checkout:3", To: "checkout:2", AlreadyInPlace: true}, wantOn: "checkout:2",
+		},
+		{
 			name: "no wait", current: "checkout:3", desired: 5,
 			input: func(in *ECSRollbackInput) { no := false; in.Wait = &no },
 			want:  ECSRollbackOutput{From: "checkout:3", To: "checkout:2"}, wantOn: "checkout:2",

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
-	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/firebreak-dev/firebreak/internal/config"
 	"github.com/firebreak-dev/firebreak/internal/telemetry"
@@ -40,7 +39,7 @@ type Options struct {
 	// Console receives the console notifier's output; nil means standard output.
 	Console io.Writer
 	Logger  *slog.Logger
-	// Worker runs a worker on the firebreak task queue.
+	// Worker runs the workers of the firebreak and firebreak-runbooks task queues.
 	Worker bool
 	// Alerts serves the alert webhooks under /v1/alerts/, and the status page under /status
 	// (starter/statuspage).
@@ -119,7 +118,7 @@ func (l HTTPLimits) withDefaults() (HTTPLimits, error) {
 
 // Service is a running worker and HTTP server.
 type Service struct {
-	worker   sdkworker.Worker // nil unless Options.Worker
+	worker   *worker.Workers // nil unless Options.Worker
 	server   *http.Server
 	listener net.Listener
 	served   chan error
@@ -175,7 +174,7 @@ func Start(ctx context.Context, opts Options) (*Service, error) {
 			mux.Handle(path, status)
 		}
 	}
-	var w sdkworker.Worker
+	var w *worker.Workers
 	if opts.Worker {
 		acts, err := worker.NewActivities(worker.Settings{
 			Config: opts.Config, Policies: evaluator, Namespace: opts.Namespace, TrackingDir: opts.TrackingDir,

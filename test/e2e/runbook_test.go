@@ -273,6 +273,8 @@ func TestAWorkerKilledMidRollbackRollsBackOnce(t *testing.T) {
 
 	// The run's history shows the lost attempt and the retry: two attempts of one activity.
 	h := workflowHistory(t, fb, runs[0].WorkflowID)
+	require.Equal(t, workflows.RunbookTaskQueue, h.GetEvents()[0].GetWorkflowExecutionStartedEventAttributes().GetTaskQueue().GetName(),
+		"the run's task queue")
 	attempts := 0
 	for _, e := range h.GetEvents() {
 		if a := e.GetActivityTaskStartedEventAttributes(); a != nil && activityType(h, a.GetScheduledEventId()) == "aws.ecs_rollback" {
@@ -282,8 +284,9 @@ func TestAWorkerKilledMidRollbackRollsBackOnce(t *testing.T) {
 	require.GreaterOrEqual(t, attempts, 2, "the rollback was attempted again after the kill")
 
 	fb.cli("incident", "resolve", "rb-kill-1", "--summary", "rolled back", "--as", "tom")
-	fb.recordHistory("rb-kill-1", "runbook-worker-killed")
-	recordChildHistory(t, h, "runbook-worker-killed")
+	// runbook-worker-killed.json (both) is the earlier shape, whose run shared the incidents' queue.
+	fb.recordHistory("rb-kill-1", "runbook-own-queue")
+	recordChildHistory(t, h, "runbook-own-queue")
 }
 
 // workflowHistory returns the history of a workflow's latest run.
