@@ -2,12 +2,14 @@ package worker_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
+	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/firebreak-dev/firebreak/internal/config"
 	"github.com/firebreak-dev/firebreak/internal/config/configtest"
@@ -36,4 +38,34 @@ func TestNewActivitiesWithTheBuiltInPolicies(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, acts.Notifiers, "console")
 	require.Regexp(t, `^sha256:[0-9a-f]{64}$`, acts.Policies.Revision())
+}
+
+// fakeWorker records whether it was started and stopped; Start fails with startErr.
+type fakeWorker struct {
+	sdkworker.Worker // nil: any other call panics
+	startErr         error
+	started, stopped bool
+}
+
+func (w *fakeWorker) Start() error {
+	w.started = w.startErr == nil
+	return w.startErr
+}
+
+func (w *fakeWorker) Stop() { w.stopped = true }
+
+func TestWorkersStartBothAndStopBoth(t *testing.T) {
+	incidents, runbooks := &fakeWorker{}, &fakeWorker{}
+	w := &worker.Workers{Incidents: incidents, Runbooks: runbooks}
+	require.NoError(t, w.Start())
+	require.True(t, incidents.started && runbooks.started, "both started")
+	w.Stop()
+	require.True(t, incidents.stopped && runbooks.stopped, "both stopped")
+}
+
+func TestWorkersStopTheIncidentsWorkerWhenTheRunbooksWorkerFailsToStart(t *testing.T) {
+	incidents, runbooks := &fakeWorker{}, &fakeWorker{startErr: errors.New("no connection")}
+	w := &worker.Workers{Incidents: incidents, Runbooks: runbooks}
+	require.EqualError(t, w.Start(), "no connection")
+	require.True(t, incidents.stopped, "the incidents' worker was stopped again")
 }

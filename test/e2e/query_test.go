@@ -112,10 +112,8 @@ func (c *workerConn) armHistoryHold() (held <-chan struct{}, release func()) {
 // drops the workflow from its cache; the server keeps sending to its sticky queue), then ask
 // sends a query, and while the worker reads the history to rebuild the workflow for it, a tick
 // signal's workflow task completes with a timer (and the worker drops the workflow again); the
-// history the query then replays holds that timer past the query's last known workflow task. play
-// returns ask's result and how many history reads the worker made after the held one was released:
-// a query the server sends to the sticky queue of a worker without the workflow costs one.
-func stickyQueryRace(t *testing.T) (play func(ask askFunc) (converter.EncodedValue, error, int), c client.Client) {
+// history the query then replays holds that timer past the query's last known workflow task.
+func stickyQueryRace(t *testing.T) (play func(ask askFunc) queryAnswer, c client.Client) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -144,7 +142,7 @@ func stickyQueryRace(t *testing.T) (play func(ask askFunc) (converter.EncodedVal
 	_, err = c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: "sticky-query"}, "Tick")
 	require.NoError(t, err)
 	ticks := 0
-	play = func(ask askFunc) (converter.EncodedValue, error, int) {
+	play = func(ask askFunc) queryAnswer {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		if ticks > 0 {
@@ -155,14 +153,10 @@ func stickyQueryRace(t *testing.T) (play func(ask askFunc) (converter.EncodedVal
 		waitForTicks(t, c, id, ticks)
 		held, release := conn.armHistoryHold()
 		defer release()
-		type answer struct {
-			v   converter.EncodedValue
-			err error
-		}
-		answered := make(chan answer, 1)
+		answered := make(chan queryAnswer, 1)
 		go func() {
 			v, err := ask(ctx)
-			answered <- answer{v, err}
+			answered <- queryAnswer{value: v, err: err}
 		}()
 		select {
 		case <-held:
@@ -178,13 +172,23 @@ func stickyQueryRace(t *testing.T) (play func(ask askFunc) (converter.EncodedVal
 		readsBefore := conn.reads()
 		release()
 		a := <-answered
-		return a.v, a.err, conn.reads() - readsBefore
+		a.laterReads = conn.reads() - readsBefore
+		return a
 	}
 	return play, c
 }
 
 // askFunc asks the tick workflow's query.
 type askFunc func(ctx context.Context) (converter.EncodedValue, error)
+
+// queryAnswer is what a query played in the race returned, and how many history reads the worker
+// made after the held one was released: a query the server sends to the sticky queue of a worker
+// without the workflow costs one.
+type queryAnswer struct {
+	value      converter.EncodedValue
+	err        error
+	laterReads int
+}
 
 // waitForTicks waits until the workflow's history shows n ticks done: the start's workflow task
 // and one per tick completed, each tick's timer started.
@@ -216,19 +220,19 @@ func waitForTicks(t *testing.T, c client.Client, id string, n int) {
 func TestAQueryOnAWorkflowItsWorkerDroppedIsAnswered(t *testing.T) {
 	play, c := stickyQueryRace(t)
 
-	_, err, _ := play(func(ctx context.Context) (converter.EncodedValue, error) {
+	plain := play(func(ctx context.Context) (converter.EncodedValue, error) {
 		return c.QueryWorkflow(ctx, "tick", "", "ticks")
 	})
 	var failed *serviceerror.QueryFailed
-	require.True(t, errors.As(err, &failed) && strings.Contains(failed.Message, "[TMPRL1100]"),
-		"a plain query: want the SDK's invalid state transition, got %v", err)
+	require.True(t, errors.As(plain.err, &failed) && strings.Contains(failed.Message, "[TMPRL1100]"),
+		"a plain query: want the SDK's invalid state transition, got %v", plain.err)
 
-	v, err, laterReads := play(func(ctx context.Context) (converter.EncodedValue, error) {
+	asked := play(func(ctx context.Context) (converter.EncodedValue, error) {
 		return workflowquery.Ask(ctx, c, "", "tick", "", "ticks")
 	})
-	require.NoError(t, err)
+	require.NoError(t, asked.err)
 	var ticks int
-	require.NoError(t, v.Get(&ticks))
+	require.NoError(t, asked.value.Get(&ticks))
 	require.Equal(t, 3, ticks, "the ticks the query saw")
-	require.Zero(t, laterReads, "history reads by the worker after the first query failed")
+	require.Zero(t, asked.laterReads, "history reads by the worker after the first query failed")
 }
