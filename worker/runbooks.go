@@ -81,16 +81,14 @@ type RunbookSettings struct {
 	Logger *slog.Logger
 }
 
-// AddRunbooks loads the runbooks and registers on r the runbook workflow, its built-in
-// activities and every action of the catalog, and registers the incident workflow again with
+// AddRunbooks loads the runbooks and registers on w.Runbooks the runbook workflow, its built-in
+// activities and every action of the catalog, and on w.Incidents the incident workflow again with
 // the runbooks at hand (workflows.IncidentWithRunbooks), so that a request to run an unknown
-// runbook or with params that do not fit is rejected before anything is recorded; call it
-// after Register. AWS actions use the default credential chain and GitHub actions the token in
-// GITHUB_TOKEN; when either is missing, those actions fail non-retryably at run time saying so,
-// and the worker still starts. Invalid runbooks stop it.
-//
-// Runs start on the runbook task queue; the runbook workflow and its activities are registered on
-// the incidents' worker too, for runs started before they had a queue of their own.
+// runbook or with params that do not fit is rejected before anything is recorded; call it after
+// New. AWS actions use the default credential chain and GitHub actions the token in GITHUB_TOKEN;
+// when either is missing, those actions fail non-retryably at run time saying so, and the worker
+// still starts. Invalid runbooks stop it. The runbook workflow and its activities are registered
+// on w.Incidents too, for runs started before runs had a task queue of their own.
 func AddRunbooks(ctx context.Context, w *Workers, acts *activities.Activities, s RunbookSettings) error {
 	logger := s.Logger
 	if logger == nil {
