@@ -16,7 +16,7 @@ import (
 )
 
 // Temporal is the part of the Temporal client the health check uses: whether the frontend
-// answers, and who polls the task queue.
+// answers, and who polls the task queues.
 type Temporal interface {
 	CheckHealth(ctx context.Context, req *client.CheckHealthRequest) (*client.CheckHealthResponse, error)
 	DescribeTaskQueue(ctx context.Context, taskQueue string, taskQueueType enumspb.TaskQueueType) (*workflowservice.DescribeTaskQueueResponse, error)
@@ -36,7 +36,7 @@ type Report struct {
 	Status string `json:"status"`
 	// Temporal is ok or unreachable.
 	Temporal string `json:"temporal"`
-	// Workers is how many workers polled the task queue recently; absent when unknown.
+	// Workers is how many workers polled the firebreak task queue recently; absent when unknown.
 	Workers *int `json:"workers,omitempty"`
 	// Problem says what is wrong, for people.
 	Problem string `json:"problem,omitempty"`
@@ -63,7 +63,7 @@ type HealthOptions struct {
 }
 
 // Health answers /healthz: whether Temporal answers and whether a worker polls the firebreak task
-// queue, looked up at most once per CacheFor.
+// queue and the firebreak-runbooks one, looked up at most once per CacheFor.
 type Health struct {
 	opts HealthOptions
 
@@ -105,18 +105,34 @@ func (h *Health) Check(ctx context.Context) (Report, int) {
 	return h.report, h.code
 }
 
-// look asks Temporal whether it answers and who polls the task queue.
+// look asks Temporal whether it answers and who polls the task queues.
 func (h *Health) look(ctx context.Context) (Report, int) {
 	if _, err := h.opts.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
 		return Report{Status: HealthDown, Temporal: HealthUnreachable, Problem: fmt.Sprintf("temporal unreachable: %v", err)},
 			http.StatusServiceUnavailable
 	}
-	resp, err := h.opts.Temporal.DescribeTaskQueue(ctx, workflows.TaskQueue, enumspb.TASK_QUEUE_TYPE_WORKFLOW)
+	n, err := h.workers(ctx, workflows.TaskQueue)
 	if err != nil {
-		// Temporal answers but will not say who polls: report it, but do not fail the process for
-		// something it cannot fix (a missing permission, say).
-		return Report{Status: HealthDegraded, Temporal: HealthOK,
-			Problem: fmt.Sprintf("cannot tell whether a worker polls task queue %s: %v", workflows.TaskQueue, err)}, http.StatusOK
+		return cannotTell(nil, workflows.TaskQueue, err)
+	}
+	if n == 0 {
+		return h.noWorker(n, workflows.TaskQueue, "incidents will not page")
+	}
+	runbookWorkers, err := h.workers(ctx, workflows.RunbookTaskQueue)
+	if err != nil {
+		return cannotTell(&n, workflows.RunbookTaskQueue, err)
+	}
+	if runbookWorkers == 0 {
+		return h.noWorker(n, workflows.RunbookTaskQueue, "runbooks will not run")
+	}
+	return Report{Status: HealthOK, Temporal: HealthOK, Workers: &n}, http.StatusOK
+}
+
+// workers counts the workers that polled a task queue within the poller window.
+func (h *Health) workers(ctx context.Context, queue string) (int, error) {
+	resp, err := h.opts.Temporal.DescribeTaskQueue(ctx, queue, enumspb.TASK_QUEUE_TYPE_WORKFLOW)
+	if err != nil {
+		return 0, err
 	}
 	since := h.opts.Now().Add(-h.opts.PollerWindow)
 	workers := map[string]bool{}
@@ -125,16 +141,26 @@ func (h *Health) look(ctx context.Context) (Report, int) {
 			workers[p.GetIdentity()] = true
 		}
 	}
-	n := len(workers)
-	if n == 0 {
-		code := http.StatusOK // the alert front still stores alerts in Temporal
-		if h.opts.RequireWorker {
-			code = http.StatusServiceUnavailable
-		}
-		return Report{Status: HealthDegraded, Temporal: HealthOK, Workers: &n,
-			Problem: fmt.Sprintf("no worker is polling task queue %s: incidents will not page", workflows.TaskQueue)}, code
+	return len(workers), nil
+}
+
+// cannotTell reports that Temporal answers but will not say who polls a queue: degraded, but
+// not a failure of the process, which cannot fix it (a missing permission, say).
+func cannotTell(workers *int, queue string, err error) (Report, int) {
+	return Report{Status: HealthDegraded, Temporal: HealthOK, Workers: workers,
+		Problem: fmt.Sprintf("cannot tell whether a worker polls task queue %s: %v", queue, err)}, http.StatusOK
+}
+
+// noWorker reports a queue nobody polls, with what that means: degraded, and a failure for a
+// process that runs a worker (whose own should be polling). An alert front answers 200 all the
+// same, since it still stores alerts in Temporal.
+func (h *Health) noWorker(workers int, queue, consequence string) (Report, int) {
+	code := http.StatusOK
+	if h.opts.RequireWorker {
+		code = http.StatusServiceUnavailable
 	}
-	return Report{Status: HealthOK, Temporal: HealthOK, Workers: &n}, http.StatusOK
+	return Report{Status: HealthDegraded, Temporal: HealthOK, Workers: &workers,
+		Problem: fmt.Sprintf("no worker is polling task queue %s: %s", queue, consequence)}, code
 }
 
 // ServeHTTP answers a health check with the report as JSON.

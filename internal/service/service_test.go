@@ -21,15 +21,18 @@ import (
 	"github.com/firebreak-dev/firebreak/internal/service"
 )
 
-// fakeTemporal answers the health check's two questions and counts how often it was asked.
+// fakeTemporal answers the health check's questions and counts how often it was asked. Every
+// task queue has pollers and queueErr, unless byQueue or errByQueue says otherwise for it.
 type fakeTemporal struct {
-	mu        sync.Mutex
-	healthErr error
-	pollers   []*taskqueuepb.PollerInfo
-	queueErr  error
-	describes int
-	queue     string
-	queueType enumspb.TaskQueueType
+	mu         sync.Mutex
+	healthErr  error
+	pollers    []*taskqueuepb.PollerInfo
+	queueErr   error
+	byQueue    map[string][]*taskqueuepb.PollerInfo
+	errByQueue map[string]error
+	describes  int
+	queues     []string
+	queueTypes []enumspb.TaskQueueType
 }
 
 func (f *fakeTemporal) CheckHealth(context.Context, *client.CheckHealthRequest) (*client.CheckHealthResponse, error) {
@@ -42,8 +45,15 @@ func (f *fakeTemporal) DescribeTaskQueue(_ context.Context, queue string, queueT
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.describes++
-	f.queue, f.queueType = queue, queueType
-	return &workflowservice.DescribeTaskQueueResponse{Pollers: f.pollers}, f.queueErr
+	f.queues, f.queueTypes = append(f.queues, queue), append(f.queueTypes, queueType)
+	pollers, err := f.pollers, f.queueErr
+	if p, ok := f.byQueue[queue]; ok {
+		pollers = p
+	}
+	if e, ok := f.errByQueue[queue]; ok {
+		err = e
+	}
+	return &workflowservice.DescribeTaskQueueResponse{Pollers: pollers}, err
 }
 
 var now = time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
@@ -93,6 +103,29 @@ func TestHealth(t *testing.T) {
 			wantBody: `{"status":"degraded","temporal":"ok","workers":0,"problem":"no worker is polling task queue firebreak: incidents will not page"}`,
 		},
 		{
+			name: "no worker on the runbook queue",
+			temporal: &fakeTemporal{pollers: []*taskqueuepb.PollerInfo{poller("1@a@", time.Second)},
+				byQueue: map[string][]*taskqueuepb.PollerInfo{"firebreak-runbooks": nil}},
+			wantCode: http.StatusOK,
+			wantBody: `{"status":"degraded","temporal":"ok","workers":1,"problem":"no worker is polling task queue firebreak-runbooks: runbooks will not run"}`,
+		},
+		{
+			name: "worker process whose runbook worker does not poll fails",
+			temporal: &fakeTemporal{pollers: []*taskqueuepb.PollerInfo{poller("1@a@", time.Second)},
+				byQueue: map[string][]*taskqueuepb.PollerInfo{"firebreak-runbooks": {poller("1@a@", 3*time.Minute)}}},
+			requireWorker: true,
+			wantCode:      http.StatusServiceUnavailable,
+			wantBody:      `{"status":"degraded","temporal":"ok","workers":1,"problem":"no worker is polling task queue firebreak-runbooks: runbooks will not run"}`,
+		},
+		{
+			name: "runbook queue cannot be described",
+			temporal: &fakeTemporal{pollers: []*taskqueuepb.PollerInfo{poller("1@a@", time.Second)},
+				errByQueue: map[string]error{"firebreak-runbooks": errors.New("permission denied")}},
+			requireWorker: true,
+			wantCode:      http.StatusOK,
+			wantBody:      `{"status":"degraded","temporal":"ok","workers":1,"problem":"cannot tell whether a worker polls task queue firebreak-runbooks: permission denied"}`,
+		},
+		{
 			name:     "temporal unreachable",
 			temporal: &fakeTemporal{healthErr: errors.New("connection refused")},
 			wantCode: http.StatusServiceUnavailable,
@@ -116,8 +149,11 @@ func TestHealth(t *testing.T) {
 			require.Equal(t, "application/json", rec.Header().Get("Content-Type"))
 			require.JSONEq(t, c.wantBody, rec.Body.String())
 			if c.temporal.describes > 0 {
-				require.Equal(t, "firebreak", c.temporal.queue)
-				require.Equal(t, enumspb.TASK_QUEUE_TYPE_WORKFLOW, c.temporal.queueType)
+				// The incidents' queue first; the runbooks' only when the first has a worker.
+				require.Equal(t, []string{"firebreak", "firebreak-runbooks"}[:c.temporal.describes], c.temporal.queues)
+				for _, qt := range c.temporal.queueTypes {
+					require.Equal(t, enumspb.TASK_QUEUE_TYPE_WORKFLOW, qt)
+				}
 			}
 		})
 	}
@@ -151,7 +187,7 @@ func TestHealthCachesTemporalsAnswer(t *testing.T) {
 	clock = clock.Add(time.Second)
 	report, _ = h.Check(context.Background())
 	require.Equal(t, service.HealthOK, report.Status, "a fresh look once the cache is stale")
-	require.Equal(t, 2, temporal.describes)
+	require.Equal(t, 3, temporal.describes, "the fresh look asked about both task queues")
 }
 
 func TestHandler(t *testing.T) {
