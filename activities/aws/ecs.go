@@ -96,8 +96,8 @@ func splitTaskDefinition(s string) (family string, revision int, ok bool) {
 // running). The target is decided once per step: the attempt's first heartbeat and the service's
 // tags firebreak:rollback-key and firebreak:rollback-from record the revision it is decided from
 // before the change, so a retry puts the service on the same revision rather than one further
-// back, and a service already on it is already_in_place. A failed ECS deployment is a non-retryable Failed
-// error.
+// back, and a service already on it is already_in_place. A failed ECS deployment is a
+// non-retryable Failed error.
 func (a *Activities) RollbackECSService(ctx context.Context, in ECSRollbackInput) (ECSRollbackOutput, error) {
 	if err := in.validate(); err != nil {
 		return ECSRollbackOutput{}, err
