@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -15,6 +16,9 @@ type Evaluator struct {
 	queries  map[Name]rego.PreparedEvalQuery
 	sources  map[Name]string
 	revision string
+	// deterministic is set when no policy calls a nondeterministic built-in (time.now_ns,
+	// http.send, rand.intn...): every decision is then a function of its input alone.
+	deterministic bool
 }
 
 // NewEvaluator compiles the bundle's policies once in strict mode and prepares
@@ -32,9 +36,10 @@ func NewEvaluator(ctx context.Context, b *Bundle) (*Evaluator, error) {
 	}
 
 	e := &Evaluator{
-		queries:  make(map[Name]rego.PreparedEvalQuery, len(Names())),
-		sources:  make(map[Name]string, len(Names())),
-		revision: b.Revision(),
+		queries:       make(map[Name]rego.PreparedEvalQuery, len(Names())),
+		sources:       make(map[Name]string, len(Names())),
+		revision:      b.Revision(),
+		deterministic: !slices.ContainsFunc(compiler.Required.Builtins, (*ast.Builtin).IsNondeterministic),
 	}
 	var errs []error
 	for _, name := range Names() {
@@ -82,24 +87,39 @@ func (e *Evaluator) Source(name Name) string {
 // Decide evaluates the named decision for input and decodes the decision object
 // into out through JSON. It fails when the result is undefined or not exactly one.
 func (e *Evaluator) Decide(ctx context.Context, name Name, input any, out any) error {
+	raw, err := e.decide(ctx, name, rego.EvalInput(input))
+	if err != nil {
+		return err
+	}
+	return decode(name, raw, out)
+}
+
+// decide evaluates the named decision for the input option given and returns the decision as
+// JSON.
+func (e *Evaluator) decide(ctx context.Context, name Name, input rego.EvalOption) ([]byte, error) {
 	query, ok := e.queries[name]
 	if !ok {
-		return fmt.Errorf("decide %s: unknown decision", name)
+		return nil, fmt.Errorf("decide %s: unknown decision", name)
 	}
-	results, err := query.Eval(ctx, rego.EvalInput(input))
+	results, err := query.Eval(ctx, input)
 	if err != nil {
-		return fmt.Errorf("evaluate %s: %w", name, located(err))
+		return nil, fmt.Errorf("evaluate %s: %w", name, located(err))
 	}
 	if len(results) != 1 || len(results[0].Expressions) != 1 {
 		if len(results) == 0 {
-			return fmt.Errorf("evaluate %s: %s is undefined", name, name.entryPoint())
+			return nil, fmt.Errorf("evaluate %s: %s is undefined", name, name.entryPoint())
 		}
-		return fmt.Errorf("evaluate %s: %d results, want 1", name, len(results))
+		return nil, fmt.Errorf("evaluate %s: %d results, want 1", name, len(results))
 	}
 	raw, err := json.Marshal(results[0].Expressions[0].Value)
 	if err != nil {
-		return fmt.Errorf("encode %s decision: %w", name, err)
+		return nil, fmt.Errorf("encode %s decision: %w", name, err)
 	}
+	return raw, nil
+}
+
+// decode decodes a decision's JSON into out.
+func decode(name Name, raw []byte, out any) error {
 	if err := json.Unmarshal(raw, out); err != nil {
 		return fmt.Errorf("decode %s decision: %w", name, err)
 	}

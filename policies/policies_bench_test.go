@@ -1,6 +1,7 @@
 package policies_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/firebreak-dev/firebreak/policies"
@@ -33,7 +34,7 @@ func engagementInput() map[string]any {
 }
 
 func BenchmarkDecideSeverity(b *testing.B) {
-	benchmarkDecide(b, policies.Severity, severityInput())
+	benchmarkDecide(b, policies.Severity, severityInput(), nil)
 }
 
 func BenchmarkDecideSeverityParallel(b *testing.B) {
@@ -41,20 +42,23 @@ func BenchmarkDecideSeverityParallel(b *testing.B) {
 }
 
 func BenchmarkDecideEngagement(b *testing.B) {
-	benchmarkDecide(b, policies.Engagement, engagementInput())
+	benchmarkDecide(b, policies.Engagement, engagementInput(), nil)
 }
 
 func BenchmarkDecideEngagementParallel(b *testing.B) {
 	benchmarkDecideParallel(b, policies.Engagement, engagementInput())
 }
 
-func benchmarkDecide(b *testing.B, name policies.Name, input map[string]any) {
-	e := newEvaluator(b)
+// benchmarkDecide decides input with d, or with a new Evaluator when d is nil.
+func benchmarkDecide(b *testing.B, name policies.Name, input map[string]any, d decider) {
+	if d == nil {
+		d = newEvaluator(b)
+	}
 	ctx := b.Context()
 	b.ReportAllocs()
 	for b.Loop() {
 		var out map[string]any
-		if err := e.Decide(ctx, name, input, &out); err != nil {
+		if err := d.Decide(ctx, name, input, &out); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -74,4 +78,45 @@ func benchmarkDecideParallel(b *testing.B, name policies.Name, input map[string]
 			}
 		}
 	})
+}
+
+// routingInput is a generic alert, as the storm benchmark sends it, with the ingestion's
+// settings.
+func routingInput() map[string]any {
+	return map[string]any{
+		"alert": map[string]any{
+			"source": "generic", "fingerprint": "storm-7", "group_key": "storm-7", "status": "firing",
+			"title": "Benchmark", "service": "search", "impact": map[string]any{"customers_affected": "some"},
+			"starts_at": "0001-01-01T00:00:00Z",
+		},
+		"settings": routingSettings(),
+		"services": configuredServices,
+	}
+}
+
+func BenchmarkDecideRouting(b *testing.B) {
+	benchmarkDecide(b, policies.Routing, routingInput(), nil)
+}
+
+// BenchmarkMemoRoutingNew decides a new alert each time: the memo's cost on top of evaluating.
+func BenchmarkMemoRoutingNew(b *testing.B) {
+	memo := policies.NewMemo(newEvaluator(b), 4096)
+	input := routingInput()
+	alert := input["alert"].(map[string]any)
+	ctx := b.Context()
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		n++
+		alert["fingerprint"] = fmt.Sprintf("storm-%d", n)
+		var out map[string]any
+		if err := memo.Decide(ctx, policies.Routing, input, &out); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkMemoRoutingAgain decides the same alert each time: the memo answers.
+func BenchmarkMemoRoutingAgain(b *testing.B) {
+	benchmarkDecide(b, policies.Routing, routingInput(), policies.NewMemo(newEvaluator(b), 4096))
 }

@@ -154,7 +154,7 @@ func Start(ctx context.Context, opts Options) (*Service, error) {
 		}
 		webhooks := ingest.NewHandler(ingest.Options{
 			Config:    opts.Config,
-			Router:    &ingest.Router{Policies: evaluator, Config: opts.Config},
+			Router:    &ingest.Router{Policies: policies.NewMemo(evaluator, ingest.RememberedRoutes), Config: opts.Config},
 			Submitter: &ingest.Submitter{Temporal: opts.Client},
 			SNS:       alerts.NewSNSVerifier(snsClient),
 			Logger:    logger,
