@@ -179,3 +179,36 @@ func Percentiles(latencies []time.Duration) (p50, p99 float64) {
 
 // Ms is a duration in milliseconds.
 func Ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// Interval is a span of time, From before To.
+type Interval struct{ From, To time.Time }
+
+// Covered returns how much of [from, to] at least one of intervals covers: overlapping
+// intervals count once. It is how long some outside call was in progress within a measured span.
+func Covered(intervals []Interval, from, to time.Time) time.Duration {
+	clipped := make([]Interval, 0, len(intervals))
+	for _, iv := range intervals {
+		if iv.From.Before(from) {
+			iv.From = from
+		}
+		if iv.To.After(to) {
+			iv.To = to
+		}
+		if iv.To.After(iv.From) {
+			clipped = append(clipped, iv)
+		}
+	}
+	slices.SortFunc(clipped, func(a, b Interval) int { return a.From.Compare(b.From) })
+	var total time.Duration
+	var end time.Time
+	for _, iv := range clipped {
+		if iv.From.Before(end) {
+			iv.From = end
+		}
+		if iv.To.After(iv.From) {
+			total += iv.To.Sub(iv.From)
+			end = iv.To
+		}
+	}
+	return total
+}

@@ -92,3 +92,26 @@ func TestBurstStopsAtTheFirstError(t *testing.T) {
 	require.ErrorIs(t, err, boom)
 	require.Less(t, calls.Load(), int32(100), "senders stop once one has failed")
 }
+
+func TestCoveredCountsOverlapsOnceAndOnlyInsideTheWindow(t *testing.T) {
+	at := func(ms int) time.Time {
+		return time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC).Add(time.Duration(ms) * time.Millisecond)
+	}
+	for _, tc := range []struct {
+		name      string
+		intervals []bench.Interval
+		want      time.Duration
+	}{
+		{"none", nil, 0},
+		{"one inside", []bench.Interval{{From: at(10), To: at(25)}}, 15 * time.Millisecond},
+		{"two overlapping count their union", []bench.Interval{{From: at(30), To: at(50)}, {From: at(20), To: at(40)}}, 30 * time.Millisecond},
+		{"one inside another", []bench.Interval{{From: at(20), To: at(60)}, {From: at(30), To: at(40)}}, 40 * time.Millisecond},
+		{"disjoint add up", []bench.Interval{{From: at(10), To: at(20)}, {From: at(30), To: at(35)}}, 15 * time.Millisecond},
+		{"clipped to the window", []bench.Interval{{From: at(-50), To: at(5)}, {From: at(95), To: at(150)}}, 10 * time.Millisecond},
+		{"outside the window", []bench.Interval{{From: at(-50), To: at(-1)}, {From: at(100), To: at(150)}}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Equal(t, tc.want, bench.Covered(tc.intervals, at(0), at(100)))
+		})
+	}
+}

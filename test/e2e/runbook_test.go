@@ -27,6 +27,7 @@ import (
 
 	"github.com/firebreak-dev/firebreak/internal/mototest"
 	"github.com/firebreak-dev/firebreak/runbooks"
+	"github.com/firebreak-dev/firebreak/test/bench"
 	"github.com/firebreak-dev/firebreak/worker"
 	"github.com/firebreak-dev/firebreak/workflows"
 )
@@ -60,8 +61,11 @@ steps:
       message: "MESSAGE: ${{ params.service }} moved from ${{ steps.rollback.outputs.from }} to ${{ steps.rollback.outputs.to }}"
 `
 
-// ecsUpdateService is the X-Amz-Target of ECS UpdateService requests.
-const ecsUpdateService = "AmazonEC2ContainerServiceV20141113.UpdateService"
+// The X-Amz-Target of ECS UpdateService and ListTaskDefinitions requests.
+const (
+	ecsUpdateService       = "AmazonEC2ContainerServiceV20141113.UpdateService"
+	ecsListTaskDefinitions = "AmazonEC2ContainerServiceV20141113.ListTaskDefinitions"
+)
 
 // writeRollbackRunbook writes the rollback runbook, with message in place of MESSAGE, into dir.
 func writeRollbackRunbook(t testing.TB, dir, message string) string {
@@ -72,11 +76,13 @@ func writeRollbackRunbook(t testing.TB, dir, message string) string {
 }
 
 // awsProxy stands between the worker and moto: it notes when each ECS UpdateService request
-// arrives, by service, and can hold the first one until the test releases it.
+// arrives, by service, and can hold the first one until the test releases it. It also keeps
+// when each call was at moto, so that a benchmark can tell moto's time from Firebreak's.
 type awsProxy struct {
 	*httptest.Server
 	mu      sync.Mutex
 	updates []ecsUpdate
+	calls   []awsCall
 	// hold, when not nil, receives the first UpdateService request, which then waits for release.
 	hold    chan ecsUpdate
 	release chan struct{}
@@ -91,20 +97,34 @@ type ecsUpdate struct {
 	taskDefinition string
 }
 
+// awsCall is one request the proxy forwarded to moto: its X-Amz-Target, its body, and the time
+// from its arrival at the proxy to moto's answer.
+type awsCall struct {
+	target string
+	body   []byte
+	at     bench.Interval
+}
+
 func newAWSProxy(t testing.TB, moto string) *awsProxy {
 	target, err := url.Parse(moto)
 	require.NoError(t, err)
 	p := &awsProxy{arrived: newArrivals()}
 	forward := httputil.NewSingleHostReverseProxy(target)
 	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("X-Amz-Target") == ecsUpdateService {
-			at := time.Now()
-			body, err := io.ReadAll(r.Body)
-			if err != nil {
-				http.Error(w, err.Error(), http.StatusBadRequest)
-				return
-			}
-			r.Body = io.NopCloser(bytes.NewReader(body))
+		at := time.Now()
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		target := r.Header.Get("X-Amz-Target")
+		defer func() {
+			p.mu.Lock()
+			p.calls = append(p.calls, awsCall{target: target, body: body, at: bench.Interval{From: at, To: time.Now()}})
+			p.mu.Unlock()
+		}()
+		if target == ecsUpdateService {
 			var in struct{ Service, TaskDefinition string }
 			_ = json.Unmarshal(body, &in)
 			u := ecsUpdate{at: at, service: in.Service, taskDefinition: in.TaskDefinition}
@@ -125,6 +145,21 @@ func newAWSProxy(t testing.TB, moto string) *awsProxy {
 	}))
 	t.Cleanup(p.Close)
 	return p
+}
+
+// motoTime returns how long, between from and to, moto was answering at least one call made
+// for service: the calls that name it (followed by the quote that ends it, so that svc-1 is not
+// found in svc-10), and ListTaskDefinitions, which names only the family.
+func (p *awsProxy) motoTime(service string, from, to time.Time) time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var busy []bench.Interval
+	for _, c := range p.calls {
+		if c.target == ecsListTaskDefinitions || bytes.Contains(c.body, []byte(service+`"`)) {
+			busy = append(busy, c.at)
+		}
+	}
+	return bench.Covered(busy, from, to)
 }
 
 // updatesOf returns the UpdateService requests for a service.
