@@ -24,7 +24,7 @@ const changeEventsAPI = "events-api-ack-resolve"
 // a new one after it.
 func (r *incidentRun) receiveAlerts(ctx workflow.Context, b AlertBatch) {
 	s := &r.state
-	if usesEventsAPI(b) && workflow.GetVersion(ctx, changeEventsAPI, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+	if usesEventsAPI(b) && !changed(ctx, changeEventsAPI) {
 		b = beforeEventsAPI(b)
 	}
 	if s.Status == incident.StatusResolved {
@@ -105,7 +105,7 @@ func (r *incidentRun) resolveByAlerts(ctx workflow.Context, sender string) {
 	}
 	r.communicate(ctx, activities.StageResolved, audience)
 	r.record(ctx, "summary", "", text)
-	if workflow.GetVersion(ctx, changeReview, workflow.DefaultVersion, 1) == 1 {
+	if changed(ctx, changeReview) {
 		r.openReview(ctx)
 	}
 }

@@ -114,7 +114,7 @@ func (r *incidentRun) send(ctx workflow.Context, stage, audience string, req act
 	}
 	req.WorkflowID, req.Stage, req.Service, req.Title, req.Severity = s.WorkflowID, stage, s.Service, s.Title, s.Severity
 	req.Impact, req.StartedAt, req.ResolvedAt, req.Resolution, req.Audience = s.Impact, s.StartedAt, s.ResolvedAt, s.Resolution, audience
-	if r.keyEvents && workflow.GetVersion(ctx, changeOutbox, workflow.DefaultVersion, 1) == 1 {
+	if r.keyEvents && changed(ctx, changeOutbox) {
 		r.deliver(ctx, stage, audience, req)
 		return
 	}

@@ -22,7 +22,7 @@ const changeEscalation = "escalation-policies"
 // escalationEnabled reports whether this run pages the way escalation policies do. The SDK
 // keeps the version of a change once decided, so every call in a run agrees.
 func escalationEnabled(ctx workflow.Context) bool {
-	return workflow.GetVersion(ctx, changeEscalation, workflow.DefaultVersion, 1) == 1
+	return changed(ctx, changeEscalation)
 }
 
 // resolveOnCall finds who is on call behind targets at the workflow's time (a local activity),

@@ -125,6 +125,8 @@ func TestATriggerAfterAResolveEventStartsTheNextIncident(t *testing.T) {
 
 func TestRunsThatBookedEventsBeforeTheChangeKeepTheirBehaviour(t *testing.T) {
 	h := newHarness(t, wednesday10)
+	// A run that started before the epoch, on the code of every change but this one.
+	h.env.OnGetVersion("epoch-2026-12", workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
 	h.env.OnGetVersion("events-api-ack-resolve", workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
 	h.signal(time.Minute, events(incident.AlertAcknowledged))
 	h.at(2*time.Minute, func() {

@@ -166,7 +166,7 @@ func (r *incidentRun) resolve(ctx workflow.Context, req ResolveRequest) (string,
 	}
 	r.communicate(ctx, activities.StageResolved, audience)
 	r.record(ctx, "summary", "", text)
-	if workflow.GetVersion(ctx, changeReview, workflow.DefaultVersion, 1) == 1 {
+	if changed(ctx, changeReview) {
 		r.openReview(ctx)
 	}
 	return text, nil

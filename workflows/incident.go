@@ -75,7 +75,7 @@ type incidentRun struct {
 // scheduled, and everything that is not a page runs beside it with bounded retries. Responders
 // act on it through updates; every deadline is a durable timer.
 func Incident(ctx workflow.Context, in IncidentInput) (Summary, error) {
-	if workflow.GetVersion(ctx, changeHardenedCore, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+	if !changed(ctx, changeHardenedCore) {
 		return runLegacy(ctx, in)
 	}
 	r := &incidentRun{
@@ -100,9 +100,9 @@ func Incident(ctx workflow.Context, in IncidentInput) (Summary, error) {
 		return Summary{}, err
 	}
 	r.runbooks.count = in.RunbookRuns
-	r.runbooks.enabled = workflow.GetVersion(ctx, changeRunbooks, workflow.DefaultVersion, 1) == 1
+	r.runbooks.enabled = changed(ctx, changeRunbooks)
 	r.adoptRuns(ctx, in.Runbooks)
-	r.keyEvents = workflow.GetVersion(ctx, changeKeyEvents, workflow.DefaultVersion, 1) == 1
+	r.keyEvents = changed(ctx, changeKeyEvents)
 	if err := r.registerRunbookHandlers(ctx); err != nil {
 		return Summary{}, err
 	}

@@ -213,7 +213,7 @@ func (r *incidentRun) startRunbook(ctx workflow.Context, by string, f activities
 	ref := &RunbookRunRef{Run: n, Runbook: f.Runbook.Name, WorkflowID: id, Requester: by, State: RunRunning}
 	r.runbooks.runs = append(r.runbooks.runs, ref)
 	queue := TaskQueue
-	if workflow.GetVersion(ctx, changeRunbookQueue, workflow.DefaultVersion, 1) == 1 {
+	if changed(ctx, changeRunbookQueue) {
 		queue = RunbookTaskQueue
 	}
 	childCtx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
@@ -311,7 +311,7 @@ func (r *incidentRun) adoptRuns(ctx workflow.Context, carried []RunbookRunRef) {
 	if !r.runbooks.enabled {
 		return
 	}
-	r.runbooks.carry = workflow.GetVersion(ctx, changeRunbookCarry, workflow.DefaultVersion, 1) == 1
+	r.runbooks.carry = changed(ctx, changeRunbookCarry)
 	for _, ref := range carried {
 		r.runbooks.runs = append(r.runbooks.runs, &ref)
 	}

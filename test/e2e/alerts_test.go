@@ -113,7 +113,7 @@ func TestAlertsOpenFeedAndResolveOneIncident(t *testing.T) {
 	require.Equal(t, "firing", s.Alerts[1].Status)
 	require.Nil(t, s.FalseAlarmDue, "one alert still fires")
 	require.Equal(t, 1, fb.incidentRuns(key))
-	fb.recordHistory(key, "alerts")
+	fb.recordHistory(key, "epoch-alerts")
 }
 
 func TestFiftyConcurrentDuplicatesMakeOneIncident(t *testing.T) {
@@ -160,7 +160,7 @@ func TestFiftyConcurrentDuplicatesMakeOneIncident(t *testing.T) {
 	require.Eventually(t, func() bool { s = fb.state(key); return len(s.Responders) == 1 }, waitFor, 100*time.Millisecond)
 	require.Contains(t, s.Reopens, first[0])
 	require.Equal(t, 1, s.AlertCount)
-	fb.recordRunHistory(key, first[0], "alerts-false-alarm-reopened")
+	fb.recordRunHistory(key, first[0], "epoch-alerts-false-alarm-reopened")
 }
 
 // runs returns the run IDs of an incident's workflow, newest first.

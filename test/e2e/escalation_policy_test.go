@@ -93,7 +93,7 @@ func TestEscalationPolicyOnTheRealServer(t *testing.T) {
 	require.Regexp(t, `schedule primary\s+ana\s+`, show)
 	fb.cli("incident", "ack", "policy-1", "--as", "ana")
 	fb.cli("incident", "resolve", "policy-1", "--summary", "fixed", "--as", "ana")
-	fb.recordHistory("policy-1", "escalation-policy")
+	fb.recordHistory("policy-1", "epoch-escalation-policy")
 
 	fb.cli("incident", "start", "--service", "checkout", "--title", "Checkout errors again", "--impact", "customers=some", "--id", "policy-2")
 	require.Eventually(t, func() bool { return len(fb.console.lines("PAGE", "incident-policy-2 → ana:")) == 1 }, waitFor, 100*time.Millisecond)
@@ -112,5 +112,5 @@ func TestEscalationPolicyOnTheRealServer(t *testing.T) {
 	require.Equal(t, incident.StatusAcknowledged, s.Status)
 	require.NotNil(t, s.Escalation.ReminderDue, "the acknowledgement timeout runs")
 	fb.cli("incident", "resolve", "policy-2", "--summary", "fixed", "--as", "ana")
-	fb.recordHistory("policy-2", "escalation-policy-ack")
+	fb.recordHistory("policy-2", "epoch-escalation-policy-ack")
 }

@@ -213,6 +213,21 @@ func (fb *firebreak) recordRunHistory(key, runID, name string) {
 	require.NoError(fb.t, os.WriteFile(filepath.Join(dir, name+".json"), data, 0o644))
 }
 
+// versionMarkers lists the change IDs of the version markers in a history, in order.
+func versionMarkers(h *historypb.History) []string {
+	var out []string
+	for _, e := range h.GetEvents() {
+		if m := e.GetMarkerRecordedEventAttributes(); m.GetMarkerName() == "Version" {
+			var id string
+			if p := m.GetDetails()["change-id"].GetPayloads(); len(p) > 0 {
+				_ = json.Unmarshal(p[0].GetData(), &id)
+			}
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 // activities lists, local activities among them, the activity types and summaries scheduled in a history, in order.
 func activities(h *historypb.History) []string {
 	var out []string

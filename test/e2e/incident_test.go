@@ -105,6 +105,7 @@ func TestIncidentLifecycleThroughTheCLI(t *testing.T) {
 		}
 	}
 	require.Equal(t, []string{"ack", "assign", "assign", "note", "resolve"}, updates, "the rejected ack left no trace")
+	require.Equal(t, []string{"epoch-2026-12"}, versionMarkers(h), "a new incident records one version marker, the epoch's")
 
 	// The Web UI serves the same history.
 	resp, err := http.Get(fb.server.UIURL() + "/api/v1/namespaces/default/workflows/incident-search-1/history")
@@ -120,7 +121,7 @@ func TestIncidentLifecycleThroughTheCLI(t *testing.T) {
 	require.Contains(t, metrics, `firebreak_acknowledgement_latency_seconds_count{`)
 	require.JSONEq(t, `{"status":"ok","temporal":"ok","workers":1}`, httpGet(t, "http://"+fb.service.HTTPAddr()+"/healthz"))
 
-	fb.recordHistory("search-1", "lifecycle")
+	fb.recordHistory("search-1", "epoch-lifecycle")
 }
 
 func TestEscalationOnTheRealServer(t *testing.T) {
@@ -159,7 +160,7 @@ func TestEscalationOnTheRealServer(t *testing.T) {
 		"(level 3 of 3)", "(level 3 of 3)", "(level 3 of 3)",
 		"(level 1 of 3)",
 	}, levels, "one page per on-call person of each level's teams")
-	fb.recordHistory("search-2", "escalation-channel")
+	fb.recordHistory("search-2", "epoch-escalation-channel")
 }
 
 func TestMissedDeadlineFiresOnceAfterRestart(t *testing.T) {
@@ -185,7 +186,7 @@ func TestMissedDeadlineFiresOnceAfterRestart(t *testing.T) {
 	assert.Equal(t, 2, level2, "the missed deadline pages level 2's two people exactly once each")
 	require.Len(t, fb.console.lines("PAGE", "level 2 of 3"), 2, "one page to each of the two teams' on-call people")
 	fb.cli("incident", "resolve", "restart-1", "--summary", "restarted the cluster", "--as", "kenji")
-	fb.recordHistory("restart-1", "restart")
+	fb.recordHistory("restart-1", "epoch-restart")
 }
 
 func httpGet(t *testing.T, url string) string {

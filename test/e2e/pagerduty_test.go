@@ -108,7 +108,7 @@ func TestPagerDutyEventsDriveAnIncidentsLifecycle(t *testing.T) {
 	require.Equal(t, "triggered", string(s.Status))
 	require.Equal(t, 1, s.AlertCount)
 	require.Contains(t, s.Reopens, first[0])
-	fb.recordRunHistory(key, first[0], "pagerduty")
+	fb.recordRunHistory(key, first[0], "epoch-pagerduty")
 }
 
 func TestPagerDutyTriggerWithoutKeyGetsOne(t *testing.T) {

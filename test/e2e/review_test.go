@@ -66,5 +66,5 @@ func TestStatusUpdatesTrackingAndReviewThroughTheCLI(t *testing.T) {
 	require.Equal(t, 1, closed, "the tracking record is closed once")
 	require.Len(t, fb.console.lines(update), 1, "the update was sent once")
 	require.Contains(t, timers(h), "public update due (reminder 1)")
-	fb.recordHistory("search-r", "review")
+	fb.recordHistory("search-r", "epoch-review")
 }

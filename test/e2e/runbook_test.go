@@ -320,7 +320,7 @@ func TestAWorkerKilledMidRollbackRollsBackOnce(t *testing.T) {
 
 	fb.cli("incident", "resolve", "rb-kill-1", "--summary", "rolled back", "--as", "tom")
 	// runbook-worker-killed.json (both) is the earlier shape, whose run shared the incidents' queue.
-	fb.recordHistory("rb-kill-1", "runbook-own-queue")
+	fb.recordHistory("rb-kill-1", "epoch-runbook-own-queue")
 	recordChildHistory(t, h, "runbook-own-queue")
 }
 
