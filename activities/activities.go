@@ -76,6 +76,9 @@ type Directory interface {
 	NotificationRules(person string) ([]NotificationRule, bool)
 	// EscalationPolicy returns a configured escalation policy, and whether it exists.
 	EscalationPolicy(id string) (incident.EscalationPolicy, bool)
+	// Prefetch starts reading, in the background, what Explain will need to answer for the
+	// teams of a service, and returns at once.
+	Prefetch(service string)
 }
 
 // ErrUnknownTeam is what a Directory's OnCall returns for a team it does not know.

@@ -63,6 +63,9 @@ type EngagementRequest struct {
 // DecideEngagement evaluates the engagement, escalation, targets, confirmation and communication
 // policies into one plan. The working-hours clock is read here, never in the workflow.
 func (a *Activities) DecideEngagement(ctx context.Context, req EngagementRequest) (incident.EngagementPlan, error) {
+	// Who is on call is asked next (ResolveOnCall); its schedules' overrides are read while the
+	// policies decide.
+	a.Directory.Prefetch(req.Service)
 	svc, _ := a.Directory.Service(req.Service)
 	now := a.now()
 	inWorkingHours := a.inWorkingHours(now)

@@ -114,7 +114,7 @@ func (d Directory) explain(ctx context.Context, t incident.Target, at time.Time)
 	}
 	var overrides []workflows.ScheduleOverride
 	if d.Overrides != nil {
-		all, err := d.Overrides.Overrides(ctx, id)
+		all, err := d.overrides(ctx, id)
 		if err != nil {
 			d.logger().Warn("answering who is on call from the configuration's layers alone", "target", t.String(), "schedule", id, "err", err)
 		}
@@ -225,6 +225,7 @@ func newDirectory(s Settings) Directory {
 	d := Directory{Config: s.Config, Logger: s.Logger}
 	if s.Temporal != nil {
 		d.Overrides = ScheduleOverrides{Temporal: s.Temporal, Namespace: s.Namespace}
+		d.prefetch = newOverridesPrefetch()
 	}
 	return d
 }

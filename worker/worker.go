@@ -112,6 +112,8 @@ type Directory struct {
 	// Overrides reads the overrides of the teams' schedules (oncall.go); nil means none.
 	Overrides OverrideSource
 	Logger    *slog.Logger
+	// prefetch holds overrides queries Prefetch started (prefetch.go); nil means none are.
+	prefetch *overridesPrefetch
 }
 
 // ContactMethods returns the IDs of the notifiers that reach a person (those of the person's
