@@ -17,7 +17,7 @@ import (
 )
 
 // RememberedRoutes bounds the routing decisions a webhook server remembers by their alert
-// (policies.Memo), about 1 KB each: evaluating the routing policy takes 1.5-3 ms of CPU, and
+// (policies.Memo), about 1 KB each: evaluating the routing policy takes 0.6-1 ms of CPU, and
 // senders repeat the same alerts (Alertmanager sends a whole group again at every group
 // interval; a storm is a few alerts sent many times).
 const RememberedRoutes = 4096
