@@ -1,8 +1,12 @@
 package worker
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"log/slog"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -88,4 +92,27 @@ func TestPrefetchWithoutAnOverrideSourceDoesNothing(t *testing.T) {
 	r, err := d.Explain(incident.Target{Team: "payments"}, time.Date(2025, 1, 13, 10, 0, 0, 0, time.UTC))
 	require.NoError(t, err)
 	require.Equal(t, "bob", r.Person)
+}
+
+// failingOverrides fails every query, counting them.
+type failingOverrides struct{ asked atomic.Int32 }
+
+func (f *failingOverrides) Overrides(context.Context, string) ([]workflows.ScheduleOverride, error) {
+	f.asked.Add(1)
+	return nil, errors.New("temporal is down")
+}
+
+func TestAFailedPrefetchStillPagesFromTheLayers(t *testing.T) {
+	cfg, err := config.Parse("firebreak.yaml", []byte(onCallConfig))
+	require.NoError(t, err)
+	source := &failingOverrides{}
+	var logs bytes.Buffer
+	d := Directory{Config: cfg, Overrides: source, prefetch: newOverridesPrefetch(), Logger: slog.New(slog.NewTextHandler(&logs, nil))}
+	d.Prefetch("checkout")
+	require.Eventually(t, func() bool { return source.asked.Load() == 1 }, time.Second, time.Millisecond)
+	r, err := d.Explain(incident.Target{Team: "payments"}, time.Date(2025, 1, 13, 10, 0, 0, 0, time.UTC))
+	require.NoError(t, err)
+	require.Equal(t, "bob", r.Person, "the layers answer when the overrides cannot be read")
+	require.EqualValues(t, 1, source.asked.Load(), "the failed prefetch is the answer: no second query")
+	require.Contains(t, logs.String(), "temporal is down")
 }
