@@ -22,7 +22,11 @@ const serverLogLevel = slog.LevelWarn
 type slogLogger struct {
 	logger *slog.Logger
 	level  *slog.LevelVar
-	attrs  []slog.Attr
+	// tags are those given to With, turned into attributes only when a record is kept: the
+	// server makes a logger with tags for every task it processes and logs with few of them,
+	// and turning tags into attributes (each tag's value is a zap field encoded through a map)
+	// cost about 1% of the CPU in an alert storm.
+	tags []tag.Tag
 }
 
 var (
@@ -64,10 +68,7 @@ func (l slogLogger) Fatal(msg string, tags ...tag.Tag) {
 
 // With returns a logger that prepends tags to every record.
 func (l slogLogger) With(tags ...tag.Tag) log.Logger {
-	attrs := make([]slog.Attr, 0, len(l.attrs)+len(tags))
-	attrs = append(attrs, l.attrs...)
-	attrs = append(attrs, tagsToAttrs(tags)...)
-	return slogLogger{logger: l.logger, level: l.level, attrs: attrs}
+	return slogLogger{logger: l.logger, level: l.level, tags: append(l.tags[:len(l.tags):len(l.tags)], tags...)}
 }
 
 func (l slogLogger) log(level slog.Level, msg string, tags []tag.Tag) {
@@ -75,8 +76,8 @@ func (l slogLogger) log(level slog.Level, msg string, tags []tag.Tag) {
 	if level < l.level.Level() || !l.logger.Enabled(ctx, level) {
 		return
 	}
-	attrs := make([]slog.Attr, 0, len(l.attrs)+len(tags))
-	attrs = append(attrs, l.attrs...)
+	attrs := make([]slog.Attr, 0, len(l.tags)+len(tags))
+	attrs = append(attrs, tagsToAttrs(l.tags)...)
 	attrs = append(attrs, tagsToAttrs(tags)...)
 	l.logger.LogAttrs(ctx, level, msg, attrs...)
 }
