@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
 
 	"github.com/firebreak-dev/firebreak/internal/temporalconn"
 )
@@ -37,6 +38,34 @@ func TestClientOptions(t *testing.T) {
 			require.Equal(t, "default", got.Namespace)
 			require.Equal(t, c.wantTLS, got.ConnectionOptions.TLS != nil)
 			require.Equal(t, c.opts.APIKey != "", got.Credentials != nil)
+		})
+	}
+}
+
+func TestRequestsToThisMachineAreNotCompressed(t *testing.T) {
+	cases := []struct {
+		address  string
+		compress bool
+	}{
+		{address: "", compress: false}, // 127.0.0.1:7233
+		{address: "127.0.0.1:7233", compress: false},
+		{address: "127.8.0.1:7233", compress: false},
+		{address: "localhost:7233", compress: false},
+		{address: "[::1]:7233", compress: false},
+		{address: "10.0.0.5:7233", compress: true},
+		{address: "temporal.example.com:7233", compress: true},
+		{address: "myns.a1b2c.tmprl.cloud:7233", compress: true},
+		{address: "localhost", compress: true}, // no port: the SDK's to judge, with its default
+	}
+	for _, c := range cases {
+		t.Run(c.address, func(t *testing.T) {
+			got, err := temporalconn.Options{Address: c.address}.ClientOptions(nil)
+			require.NoError(t, err)
+			if c.compress {
+				require.Nil(t, got.ConnectionOptions.GrpcCompression, "the SDK's default: gzip")
+			} else {
+				require.IsType(t, &client.GrpcCompressionNone{}, got.ConnectionOptions.GrpcCompression)
+			}
 		})
 	}
 }

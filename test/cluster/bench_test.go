@@ -15,9 +15,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/log"
 
 	"github.com/firebreak-dev/firebreak/incident"
+	"github.com/firebreak-dev/firebreak/internal/temporalconn"
 	"github.com/firebreak-dev/firebreak/starter/ingest"
 	"github.com/firebreak-dev/firebreak/test/bench"
 	"github.com/firebreak-dev/firebreak/test/cluster"
@@ -57,9 +57,11 @@ func newBenchCluster(b *testing.B, senders int) *benchCluster {
 	})
 	require.NoError(b, err)
 	b.Cleanup(c.Close)
-	// The SDK's default logger writes a line per activity; the floor's would drown the figures.
-	cl, err := client.DialContext(b.Context(), client.Options{HostPort: c.FrontendAddr(), Namespace: cluster.Namespace,
-		Logger: log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))})
+	// The floor's client is made as Firebreak's processes make theirs (on this machine, with no
+	// compression). The SDK's default logger writes a line per activity; the floor's would drown
+	// the figures.
+	cl, err := temporalconn.Dial(b.Context(), temporalconn.Options{Address: c.FrontendAddr(), Namespace: cluster.Namespace},
+		slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	require.NoError(b, err)
 	b.Cleanup(cl.Close)
 	b.Logf("topology: %d Firebreak workers, %d serve processes, %d Temporal frontends, %d history shards",
