@@ -58,15 +58,17 @@ func ms(d time.Duration) float64 { return bench.Ms(d) }
 //     alert's POST to its first page at the receiver, and alerts accepted per second. The raw
 //     rate the accepted rate is compared with is the same 5,000 signal-with-start calls
 //     straight through the SDK (one alert per call, 32 goroutines). Storms and raw bursts run
-//     in the order storm, raw, raw, storm, each on new groups, so that a machine growing
-//     slower or faster through the run (its load, the server's growing database) weighs on
-//     both alike; each rate is its alerts over the time its two bursts took.
+//     in the order storm, raw, raw, storm, each on new groups and each from a quiet machine
+//     (bench.Quiet), so that a machine growing slower or faster through the run (its load, the
+//     server's growing database) weighs on both alike; each rate is its alerts over the time
+//     its two bursts took.
 func BenchmarkFirstPage(b *testing.B) {
 	const (
 		samples                       = 200
 		settle                        = 50 * time.Millisecond
 		alerts, groups, senders       = 5_000, 100, 32
-		betweenBursts                 = 5 * time.Second
+		quietWindow, quietLimit       = time.Second, 2 * time.Minute
+		quietBusy                     = 0.15 // of all CPUs' time
 		pageTimeout, stormPageTimeout = 30 * time.Second, 3 * time.Minute
 	)
 	pages, started := newArrivals(), newArrivals()
@@ -152,13 +154,21 @@ func BenchmarkFirstPage(b *testing.B) {
 			b.Logf("%s: %.1f signal-with-start/s", name, rate)
 			return time.Duration(float64(alerts) / rate * float64(time.Second))
 		}
-		// Between bursts, the incidents of the last one take their alerts.
+		// Each burst starts from a quiet machine: after the last one, its incidents take their
+		// alerts for a while, and a burst that started before they were done would run at a
+		// rate that depends on how much was left.
+		quiet := func(before string) {
+			waited, err := bench.Quiet(quietWindow, quietBusy, quietLimit)
+			require.NoError(b, err, "before %s", before)
+			b.Logf("before %s, the machine was quiet after %s", before, waited)
+		}
+		quiet("storm a")
 		storm1, firstPages1 := storm(fmt.Sprintf("storm-%d-a", run))
-		time.Sleep(betweenBursts)
+		quiet("raw a")
 		raw1 := raw(fmt.Sprintf("raw-%d-a", run))
-		time.Sleep(betweenBursts)
+		quiet("raw b")
 		raw2 := raw(fmt.Sprintf("raw-%d-b", run))
-		time.Sleep(betweenBursts)
+		quiet("storm b")
 		storm2, firstPages2 := storm(fmt.Sprintf("storm-%d-b", run))
 		stormTime := storm1 + storm2
 		accepted := float64(2*alerts) / stormTime.Seconds()
