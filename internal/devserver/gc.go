@@ -6,8 +6,8 @@ import "runtime/debug"
 // starts when the heap has grown by twice what was live after the last one (Go's default is
 // once). The server allocates heavily for every request (protobuf messages, gRPC buffers,
 // SQLite's pages and the goroutines that carry them); at Go's default the collector took about
-// 12% of the CPU in an alert storm, and the storm's first pages came later for it
-// (BENCHMARKS.md). The cost is memory: about 150 MB more at the storm's peak.
+// 12% of the CPU in an alert storm, and in paired runs the storm's p99 first page came 16% later
+// on average (BENCHMARKS.md). The cost is memory: 130-225 MiB more at the benchmark's peak.
 const gcPercent = 200
 
 // tuneGC sets the process's garbage collection target to gcPercent unless the GOGC environment

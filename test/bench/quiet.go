@@ -22,6 +22,7 @@ func Quiet(window time.Duration, busyAtMost float64, limit time.Duration) (time.
 // cpuClock returns the CPU time, in ticks over all CPUs, spent busy and in all since boot.
 type cpuClock func() (busy, total uint64, err error)
 
+// waitQuiet is Quiet with its clock and its sleep given.
 func waitQuiet(clock cpuClock, sleep func(time.Duration), window time.Duration, busyAtMost float64, limit time.Duration) (time.Duration, error) {
 	busy0, total0, err := clock()
 	if err != nil {
