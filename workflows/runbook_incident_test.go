@@ -23,7 +23,9 @@ import (
 	"github.com/firebreak-dev/firebreak/workflows"
 )
 
-// ecsCalls records the ECS rollbacks a run makes, with the test clock's time.
+// ecsCalls records the ECS rollbacks a run makes, with the test clock's time to the second: while
+// an activity runs, the test environment fires the next timer by real time, which left its clock
+// a millisecond off once on a loaded machine.
 type ecsCalls struct {
 	mu    sync.Mutex
 	h     *harness
@@ -34,7 +36,7 @@ func (e *ecsCalls) rollback(_ context.Context, in map[string]any) (map[string]an
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.calls = append(e.calls, in["cluster"].(string)+"/"+in["service"].(string)+" key="+in["idempotency_key"].(string)+
-		" at "+e.h.env.Now().Sub(wednesday10).String())
+		" at "+e.h.env.Now().Sub(wednesday10).Round(time.Second).String())
 	return map[string]any{"from": "checkout:41", "to": "checkout:40"}, nil
 }
 
