@@ -316,3 +316,32 @@ func TestNamespaceRetention(t *testing.T) {
 		})
 	}
 }
+
+// The history service's queues drop the tasks they have run, and delete them from the database,
+// within seconds rather than the half minute of Temporal's default: the list of tasks run since
+// the last checkpoint is split on every new write, so its length is paid for again and again
+// in an alert storm.
+func TestRunTasksLeaveTheDatabaseWithinSeconds(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	srv := start(t, ctx, devserver.Options{DataDir: dir, UIPort: -1, SearchAttributes: testSearchAttributes})
+	t.Cleanup(func() { require.NoError(t, srv.Stop()) })
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "temporal.db")+"?mode=ro")
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close() })
+	pending := func() int {
+		var n int
+		require.NoError(t, db.QueryRowContext(ctx, "SELECT (SELECT COUNT(*) FROM transfer_tasks) + (SELECT COUNT(*) FROM visibility_tasks)").Scan(&n))
+		return n
+	}
+
+	// With no worker, the start's tasks (its first workflow task handed to matching, its
+	// visibility record) run at once and nothing follows them.
+	_, err = dial(t, srv).ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "devserver-test-tasks", TaskQueue: "devserver-test"}, "NoWorkerNeeded")
+	require.NoError(t, err)
+	began := time.Now()
+	require.Eventually(t, func() bool { return pending() == 0 }, 5*time.Second, 100*time.Millisecond,
+		"the start's transfer and visibility tasks are still in the database")
+	t.Logf("the start's tasks left the database %s after it", time.Since(began).Round(time.Millisecond))
+}
