@@ -491,10 +491,11 @@ func dynamicConfig() dynamicconfig.StaticClient {
 		// Each history queue keeps every task it has run since its last checkpoint (30 s by
 		// default) and, whenever new tasks are written, splits that list by range
 		// (queues.executableTracker.split): work that grows with the tasks of the last 30
-		// seconds, paid on every write. In an alert storm that took 6.7% of the CPU. A
-		// checkpoint every second keeps the list to a second's tasks. A checkpoint deletes the
-		// tasks completed since the last one (none on an idle server), and the shard's state is
-		// still written only as often as before (history.shardUpdateMinInterval).
+		// seconds, paid on every write. In a run of BenchmarkFirstPage, with its alert storms,
+		// that took 10% of the CPU (BENCHMARKS.md). A checkpoint every second keeps the list to
+		// a second's tasks. A checkpoint deletes the tasks completed since the last one (none
+		// on an idle server), and the shard's state is still written only as often as before
+		// (history.shardUpdateMinInterval).
 		dynamicconfig.TransferProcessorUpdateAckInterval.Key():   queueCheckpointInterval,
 		dynamicconfig.VisibilityProcessorUpdateAckInterval.Key(): queueCheckpointInterval,
 		dynamicconfig.TimerProcessorUpdateAckInterval.Key():      queueCheckpointInterval,
